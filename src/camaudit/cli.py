@@ -1,0 +1,214 @@
+"""Command line: argument parsing, output routing and exit codes. The work happens elsewhere.
+
+Exit codes: 0 done, 1 findings, 2 usage or input error (one line on stderr naming the problem).
+Machine output goes to stdout or ``-o FILE``; progress and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from camaudit import __version__
+from camaudit.errors import CamauditError, UsageError
+
+SCAN_FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"camaudit: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
+    click.echo(f"wrote {output}", err=True)
+
+
+class _Group(click.Group):
+    """Turns CamauditError into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CamauditError as e:
+            _fail(str(e))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="camaudit")
+def cli() -> None:
+    """Audit the surveillance equipment on a network.
+
+    camaudit finds cameras, NVRs and DVRs with read-only probes, names the maker behind the
+    label (Hikvision, Dahua and Xiongmai firmware sold under other brands), and shows the
+    evidence for every verdict.
+
+    \b
+    Try it on the built-in lab of emulated devices (loopback only):
+      camaudit demo
+    Identify one pasted observation:
+      echo 'Server: DNVRS-Webs' | camaudit identify --as http-server
+    """
+
+
+# ---------------------------------------------------------------- scan
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("-p", "ports_spec", metavar="PORTS",
+              help="Ports to probe, e.g. 80,443,8000-8010 (default: the camera port set).")
+@click.option("-iL", "input_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="Read targets from FILE (one per line, # comments).")
+@click.option("--exclude", "excludes", multiple=True, metavar="TARGETS",
+              help="Targets to skip (same forms, comma separated).")
+@click.option("--allow-public", is_flag=True,
+              help="Allow targets outside private, loopback and link-local ranges.")
+@click.option("--timeout", default=2.0, show_default=True, type=click.FloatRange(0.05, 120),
+              help="Seconds per connection and read.")
+@click.option("--host-timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0.1, 3600), help="Seconds for all probes of one host.")
+@click.option("--banner-wait", default=1.0, show_default=True, type=click.FloatRange(0, 30),
+              help="Seconds to wait for a service that speaks first (ports 23, 8000 ...).")
+@click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
+              help="Connections open at once.")
+@click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
+         excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
+         banner_wait: float, concurrency: int, fmt: str, output: Path | None,
+         quiet: bool) -> None:
+    """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
+
+    Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
+    DESCRIBE, a TLS handshake and banner reads on the ports that answered. Every answer is
+    matched against the fingerprint rules; the output names maker, brand and relabeling with
+    the evidence. No credentials are tried and nothing is changed on the devices.
+
+    \b
+    Examples:
+      camaudit scan 192.168.1.0/24
+      camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
+      camaudit scan -iL cameras.txt --exclude 10.0.0.1
+    """
+    from camaudit.audit import scan_devices
+    from camaudit.console import Progress
+    from camaudit.reports import REPORTERS
+    from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
+
+    if not targets and not input_files:
+        raise UsageError("no targets: give addresses, CIDRs or ranges, or -iL FILE")
+    ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
+    excl = [x for e in excludes for x in e.split(",") if x.strip()]
+    ips = expand(list(targets), list(input_files), excl, allow_public)
+    with Progress(total=len(ips), quiet=quiet) as progress:
+        devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
+                               host_timeout=host_timeout, banner_wait=banner_wait,
+                               progress=progress.advance)
+    meta = {"targets": list(targets), "hosts": len(ips), "ports": ports}
+    _write(REPORTERS[fmt](devices, meta), output)
+
+
+# ---------------------------------------------------------------- identify
+def _kinds_help() -> str:
+    from camaudit.kinds import KIND_HELP
+
+    return "\n".join(f"  {k:<26} {v}" for k, v in KIND_HELP.items())
+
+
+class _IdentifyCommand(click.Command):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write("\nKinds:\n" + _kinds_help() + "\n")
+
+
+@cli.command(cls=_IdentifyCommand)
+@click.option("--as", "kind", required=True, metavar="KIND", help="What the input is (see Kinds).")
+@click.argument("source", default="-", metavar="[FILE|-]")
+def identify(kind: str, source: str) -> None:
+    """Identify one observation pasted from elsewhere and print the verdict as JSON.
+
+    \b
+    Examples:
+      echo 'Server: DNVRS-Webs' | camaudit identify --as http-server
+      camaudit identify --as tls-cert device.pem
+      camaudit identify --as mac 68-6d-bc-ee-f8-f0
+    The mac and open-ports kinds also take the value itself instead of a file.
+    """
+    from camaudit.identify import identify_bytes
+    from camaudit.kinds import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind '{kind}' (one of: {', '.join(sorted(KINDS))})")
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    elif kind in ("mac", "open-ports") and not Path(source).exists():
+        data = source.encode()
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read '{source}': {e.strerror or e}") from e
+    result = identify_bytes(kind, data)
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- rules
+@cli.group()
+def rules() -> None:
+    """Check and list the fingerprint rules (data files shipped with camaudit)."""
+
+
+@rules.command("verify")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
+              help="Rule directory to verify (default: the shipped rules).")
+@click.option("--negatives", type=click.Path(path_type=Path, file_okay=False),
+              help="Directory of generic negatives no maker rule may match.")
+def rules_verify(directory: Path | None, negatives: Path | None) -> None:
+    """Run every rule's examples and the shadowing, vocabulary and negative checks.
+
+    Prints one line per problem as FILE:LINE: message and exits 1 when there is any.
+    """
+    from camaudit.fingerprints.schema import load_rules
+    from camaudit.fingerprints.verify import load_negatives, verify
+
+    loaded = load_rules(directory)
+    problems = verify(loaded, load_negatives(negatives) if negatives else None)
+    for p in problems:
+        click.echo(p)
+    click.echo(f"{len(loaded)} rules, {len(problems)} problem(s)", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@rules.command("list")
+@click.option("--key", help="Only rules for this observation key.")
+def rules_list(key: str | None) -> None:
+    """List rules: id, key, grade, what they set, and source."""
+    from camaudit.fingerprints.schema import load_rules
+
+    for r in load_rules():
+        if key and r.key != key:
+            continue
+        sets = ",".join(f"{k}={v}" for k, v in r.set.items())
+        click.echo(f"{r.id}\t{r.key}\t{r.grade}\t{sets}\t{r.source}")
+
+
+# ---------------------------------------------------------------- lab and demo
+from camaudit.lab_cli import demo, lab  # noqa: E402  (commands live beside their options)
+
+cli.add_command(lab)
+cli.add_command(demo)
+
+
+def main() -> None:
+    cli(prog_name="camaudit")

@@ -1,0 +1,186 @@
+"""Load fingerprint rule files (YAML) into ``Rule`` records, keeping file and line for errors.
+
+A rule file is named after the observation key it matches (``http.header.server.yaml``)::
+
+    matches: http.header.server
+    description: Server header of HTTP replies
+    rules:
+      - id: hikvision-webs
+        description: Hikvision embedded web server names
+        pattern: '^(?:Hikvision|DNVRS|DVRDVS)-Webs$'
+        grade: firmware            # protocol|firmware|onvif|oui|model|port|identity
+        confidence: 0.9            # optional; defaults to the grade's weight
+        source: rapid7/recog xml/http_servers.xml
+        set: {hw.maker: Hikvision}
+        capture: {1: hw.firmware}  # optional; regex group -> field
+        examples:
+          - value: Hikvision-Webs
+            expect: {hw.maker: Hikvision}
+
+Structural problems raise ``RuleError`` naming ``file:line``; semantic checks (examples,
+shadowing, vocabulary, negatives) live in ``verify.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from camaudit.errors import RuleError
+from camaudit.model import GRADES
+
+
+@dataclass(frozen=True)
+class Example:
+    value: str
+    expect: dict[str, str]
+    line: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    key: str
+    description: str
+    pattern: re.Pattern[str]
+    grade: str
+    confidence: float
+    source: str
+    set: dict[str, str]
+    capture: dict[int, str]
+    examples: tuple[Example, ...]
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def names_maker(self) -> bool:
+        return "hw.maker" in self.set or "hw.maker" in self.capture.values()
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_RULE_KEYS = {"id", "description", "pattern", "ignore_case", "grade", "confidence", "source",
+              "set", "capture", "examples", "__line__"}
+
+
+def _str_map(raw: Any, where: str, what: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: '{what}' must be a mapping")
+    return {str(k): str(v) for k, v in raw.items() if k != "__line__"}
+
+
+def parse_rule_file(text: str, filename: str) -> list[Rule]:
+    """Parse one rule file's text. ``filename`` is used in messages and for the key check."""
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    if not isinstance(doc, dict) or not isinstance(doc.get("matches"), str):
+        raise RuleError(f"{filename}:1: a rule file needs a top-level 'matches: <key>'")
+    key: str = doc["matches"]
+    stem = Path(filename).name.removesuffix(".yaml")
+    if stem != key:
+        raise RuleError(f"{filename}:1: file for 'matches: {key}' must be named {key}.yaml")
+    raw_rules = doc.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise RuleError(f"{filename}:1: 'rules' must be a non-empty list")
+    out: list[Rule] = []
+    for raw in raw_rules:
+        out.append(_parse_rule(raw, key, filename))
+    return out
+
+
+def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise RuleError(f"{filename}: every entry of 'rules' must be a mapping")
+    line = int(raw.get("__line__", 0))
+    where = f"{filename}:{line}"
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    for required in ("id", "pattern", "grade", "source", "examples"):
+        if not raw.get(required):
+            raise RuleError(f"{where}: rule needs '{required}'")
+    rid = str(raw["id"])
+    grade = str(raw["grade"])
+    if grade not in GRADES:
+        raise RuleError(f"{where}: rule {rid}: grade '{grade}' is not one of {', '.join(GRADES)}")
+    flags = re.IGNORECASE if raw.get("ignore_case") else 0
+    try:
+        pattern = re.compile(str(raw["pattern"]), flags)
+    except re.error as e:
+        raise RuleError(f"{where}: rule {rid}: bad pattern: {e}") from e
+    capture: dict[int, str] = {}
+    for k, v in _str_map(raw.get("capture"), where, "capture").items():
+        if not k.isdigit():
+            raise RuleError(f"{where}: rule {rid}: capture keys are group numbers, not '{k}'")
+        capture[int(k)] = v
+    examples: list[Example] = []
+    raw_examples = raw["examples"]
+    if not isinstance(raw_examples, list):
+        raise RuleError(f"{where}: rule {rid}: 'examples' must be a list")
+    for ex in raw_examples:
+        if not isinstance(ex, dict) or "value" not in ex:
+            raise RuleError(f"{where}: rule {rid}: each example needs 'value'")
+        examples.append(Example(
+            value=str(ex["value"]),
+            expect=_str_map(ex.get("expect"), where, "expect"),
+            line=int(ex.get("__line__", line)),
+        ))
+    confidence = float(raw.get("confidence", GRADES[grade]))
+    if not 0.0 <= confidence <= 1.0:
+        raise RuleError(f"{where}: rule {rid}: confidence must be within 0..1")
+    return Rule(
+        id=rid, key=key, description=str(raw.get("description", "")), pattern=pattern,
+        grade=grade, confidence=confidence, source=str(raw["source"]),
+        set=_str_map(raw.get("set"), where, "set"), capture=capture,
+        examples=tuple(examples), file=filename, line=line,
+    )
+
+
+def rules_dir() -> Path:
+    return Path(str(resources.files("camaudit") / "rules" / "fingerprints"))
+
+
+def vocab(name: str) -> set[str]:
+    """A controlled vocabulary: first word (or whole line for names) of each non-comment line."""
+    path = Path(str(resources.files("camaudit") / "rules" / "vocab" / name))
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        words.add(line.split()[0] if name in ("keys.txt", "fields.txt") else line)
+    return words
+
+
+def load_rules(directory: Path | None = None) -> list[Rule]:
+    """Every rule of every ``*.yaml`` file in ``directory`` (default: the shipped rules)."""
+    directory = directory or rules_dir()
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.yaml")):
+        rules.extend(parse_rule_file(path.read_text(encoding="utf-8"), str(path.name)))
+    return rules

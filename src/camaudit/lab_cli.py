@@ -1,0 +1,142 @@
+"""``camaudit lab up|down|list`` and ``camaudit demo``: the emulated lab on 127.0.0.0/8."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from camaudit.errors import UsageError
+
+DEMO_NET = "127.77.0.0/24"
+LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+
+
+def require_loopback_net(net: str) -> None:
+    """The lab only ever binds loopback addresses: refuse any other network."""
+    try:
+        parsed = ipaddress.ip_network(net, strict=False)
+    except ValueError as e:
+        raise UsageError(f"bad lab network '{net}': {e}") from e
+    if not (isinstance(parsed, ipaddress.IPv4Network) and parsed.subnet_of(LOOPBACK)):
+        raise UsageError(f"lab network '{net}' must lie inside 127.0.0.0/8")
+
+
+def _state_option(f: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--state", "state_path", type=click.Path(path_type=Path, dir_okay=False),
+        help="State file of the running lab (default: $CAMAUDIT_LAB_STATE or "
+             "/tmp/camaudit-lab-<uid>.json).")(f)
+
+
+@click.group()
+def lab() -> None:
+    """Run emulated cameras, NVRs, DVRs and negatives on loopback addresses.
+
+    Each device binds its own 127.x.y.z address on its real ports (80, 443, 554, 8000,
+    37777, 34567 ...) and answers with responses taken from public captures of real devices.
+    Binding ports below 1024 needs root (or CAP_NET_BIND_SERVICE).
+
+    \b
+      camaudit lab up --net 127.77.0.0/24 --devices 30 --background --log lab.jsonl
+      camaudit lab list --format json
+      camaudit scan 127.77.0.0/24
+      camaudit lab down
+    """
+
+
+@lab.command("up")
+@click.option("--net", default=DEMO_NET, show_default=True, help="Loopback CIDR to use.")
+@click.option("--devices", "count", type=click.IntRange(1, 4096),
+              help="Number of devices (default: one per profile).")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help="Only these profiles (repeatable; see 'lab profiles').")
+@click.option("--hostile", is_flag=True, help="Also run the hostile profiles (slow, malformed ...).")
+@click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Append one JSON line per request received to FILE.")
+@click.option("-d", "--background", is_flag=True, help="Detach and return once listening.")
+@_state_option
+def lab_up(net: str, count: int | None, profiles: tuple[str, ...], hostile: bool,
+           log_path: Path | None, background: bool, state_path: Path | None) -> None:
+    """Start the lab (foreground until Ctrl-C, or detached with --background)."""
+    from camaudit.lab.control import up
+
+    require_loopback_net(net)
+    devices = up(net, count, list(profiles) or None, log_path, state_path,
+                 background=background, include_hostile=hostile)
+    if background:
+        click.echo(f"lab up: {len(devices)} device(s) on {net}", err=True)
+
+
+@lab.command("down")
+@_state_option
+def lab_down(state_path: Path | None) -> None:
+    """Stop the lab started by 'lab up' (foreground or background)."""
+    from camaudit.lab.control import down
+
+    n = down(state_path)
+    click.echo(f"lab down: {n} device(s) stopped", err=True)
+
+
+@lab.command("list")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True)
+@_state_option
+def lab_list(fmt: str, state_path: Path | None) -> None:
+    """Show the running devices and their ground truth (maker, brand, ports ...)."""
+    from camaudit.lab.control import list_devices
+
+    devices = [d.to_json() for d in list_devices(state_path)]
+    if fmt == "json":
+        click.echo(json.dumps(devices, indent=2))
+        return
+    for d in devices:
+        ports = ",".join(str(p) for p in d["ports"])
+        click.echo(f"{d['ip']:<16} {d['profile']:<16} {d['maker'] or '-':<10} "
+                   f"{d['brand'] or '-':<10} {d['mac']}  {ports}")
+
+
+@lab.command("profiles")
+def lab_profiles() -> None:
+    """List the device profiles the lab can run."""
+    from camaudit.lab.profiles import load_profiles
+
+    for name, p in sorted(load_profiles().items()):
+        click.echo(f"{name:<16} maker={p.maker or '-':<10} brand={p.brand or '-':<10} "
+                   f"{p.description}")
+
+
+@click.command()
+@click.option("--net", default=DEMO_NET, show_default=True, help="Loopback CIDR for the lab.")
+@click.option("--devices", "count", default=30, show_default=True, type=click.IntRange(1, 250))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("camaudit-demo.json"), show_default=True,
+              help="Where to write the scan as JSON.")
+def demo(net: str, count: int, output: Path) -> None:
+    """Bring up a lab of emulated devices, scan it, print the table, take the lab down."""
+    from camaudit.audit import scan_devices
+    from camaudit.console import Progress
+    from camaudit.lab.control import down, up
+    from camaudit.reports import REPORTERS
+    from camaudit.targets import DEFAULT_PORTS, expand
+
+    require_loopback_net(net)
+    state = Path(tempfile.gettempdir()) / f"camaudit-demo-{os.getpid()}.json"
+    truth = up(net, count, None, None, state, background=True, include_hostile=False)
+    try:
+        ips = expand([d.ip for d in truth], [], [], False)
+        with Progress(total=len(ips), quiet=False) as progress:
+            devices = scan_devices(ips, list(DEFAULT_PORTS), timeout=2.0,
+                                   progress=progress.advance)
+    finally:
+        down(state)
+    meta = {"targets": [net], "hosts": len(ips), "ports": list(DEFAULT_PORTS), "lab": True}
+    click.echo(REPORTERS["table"](devices, meta), nl=False)
+    output.write_text(REPORTERS["json"](devices, meta), encoding="utf-8")
+    by_ip = {d.ip: d for d in devices}
+    right = sum(1 for t in truth if (by_ip[t.ip].maker if t.ip in by_ip else None) == t.maker)
+    click.echo(f"maker right for {right}/{len(truth)} lab devices; wrote {output}", err=True)

@@ -1,0 +1,45 @@
+"""CSV: one row per device, list fields joined with ';'. Spreadsheet-formula cells are defused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from camaudit.model import Device
+
+COLUMNS = ("ip", "mac", "maker", "brand", "relabeled", "model", "firmware", "serial",
+           "device_type", "confidence", "ports", "evidence_rules", "errors", "first_seen",
+           "last_seen")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A device controls these strings; a leading =,+,-,@ would run as a formula in a spreadsheet.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def row(d: Device) -> list[str]:
+    values: dict[str, object] = {
+        "ip": d.ip, "mac": d.mac, "maker": d.maker, "brand": d.brand,
+        "relabeled": "true" if d.relabeled else "false", "model": d.model,
+        "firmware": d.firmware, "serial": d.serial, "device_type": d.device_type,
+        "confidence": f"{d.confidence:.2f}",
+        "ports": ";".join(f"{p.port}/{p.proto}" for p in d.ports),
+        "evidence_rules": ";".join(dict.fromkeys(e.rule for e in d.evidence)),
+        "errors": ";".join(f"{e.source}: {e.message}" for e in d.errors),
+        "first_seen": d.first_seen, "last_seen": d.last_seen,
+    }
+    return [_cell(values[c]) for c in COLUMNS]
+
+
+def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for d in devices:
+        w.writerow(row(d))
+    return buf.getvalue()

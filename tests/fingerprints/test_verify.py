@@ -1,0 +1,86 @@
+"""The generic rule test: every shipped rule, every example, every negative (recog's self-test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from camaudit.fingerprints.schema import load_rules, parse_rule_file
+from camaudit.fingerprints.verify import Negative, load_negatives, verify
+
+NEGATIVES = Path(__file__).parent.parent / "data" / "negatives"
+
+
+def test_shipped_rules_verify_clean() -> None:
+    problems = verify(load_rules(), load_negatives(NEGATIVES))
+    assert problems == [], "\n".join(problems)
+
+
+def test_shipped_rules_cover_the_makers_we_promise() -> None:
+    makers = {r.set.get("hw.maker") for r in load_rules()}
+    for maker in ("Hikvision", "Dahua", "Xiongmai", "Axis", "Hanwha", "Bosch", "Uniview",
+                  "Avigilon", "Ubiquiti", "TP-Link", "D-Link"):
+        assert maker in makers, maker
+
+
+def test_negative_corpus_is_substantial() -> None:
+    negatives = load_negatives(NEGATIVES)
+    assert len(negatives) >= 30
+    assert {n.key for n in negatives} >= {"http.header.server", "rtsp.public", "ports.open"}
+
+
+def _rules(body: str) -> str:
+    return "matches: http.header.server\nrules:\n" + body
+
+
+RULE = """\
+  - id: {id}
+    pattern: '{pattern}'
+    grade: firmware
+    source: test
+    set: {{hw.maker: {maker}}}
+    examples:
+      - value: {example}
+"""
+
+
+def _problems(*rules: dict[str, str], negatives: list[Negative] | None = None) -> list[str]:
+    text = _rules("".join(RULE.format(**r) for r in rules))
+    return verify(parse_rule_file(text, "http.header.server.yaml"), negatives)
+
+
+def test_example_that_does_not_match_is_reported() -> None:
+    [p] = _problems({"id": "a", "pattern": "^A$", "maker": "Hikvision", "example": "B"})
+    assert "http.header.server.yaml:9: rule a: example 'B' does not match" in p
+
+
+def test_shadowed_example_is_reported() -> None:
+    problems = _problems({"id": "broad", "pattern": "Webs", "maker": "Hikvision", "example": "Webs"},
+                         {"id": "narrow", "pattern": "^App-Webs$", "maker": "Hikvision",
+                          "example": "App-Webs"})
+    assert any("rule narrow: example 'App-Webs' is shadowed by earlier rule broad" in p
+               for p in problems)
+
+
+def test_vocabulary_ids_and_captures_are_checked() -> None:
+    problems = _problems({"id": "Bad_Id", "pattern": "^(x)$", "maker": "Hikvisoin",
+                          "example": "x"})
+    text = "\n".join(problems)
+    assert "id 'Bad_Id' must be lower-case" in text
+    assert "maker 'Hikvisoin' not in vocab/makers.txt" in text
+    assert "pattern has 1 group(s) but capture names []" in text
+
+
+def test_duplicate_ids_are_reported() -> None:
+    problems = _problems({"id": "a", "pattern": "^A$", "maker": "Hikvision", "example": "A"},
+                         {"id": "a", "pattern": "^B$", "maker": "Hikvision", "example": "B"})
+    assert any("duplicate id 'a'" in p for p in problems)
+
+
+@pytest.mark.parametrize(("maker", "reported"), [(None, True), ("Axis", True), ("Dahua", False)])
+def test_maker_rule_matching_a_negative_is_reported(maker: str | None, reported: bool) -> None:
+    neg = [Negative(key="http.header.server", value="nginx-ish", maker=maker, where="n#1")]
+    problems = _problems({"id": "weak", "pattern": "nginx", "maker": "Dahua",
+                          "example": "nginx-ish"}, negatives=neg)
+    assert any("matches generic negative n#1" in p for p in problems) is reported
