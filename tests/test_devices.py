@@ -60,7 +60,8 @@ def test_build_device_keeps_evidence_errors_and_mac() -> None:
                   fields=(("hw.maker", "Hikvision"),))
     d = build_device("127.0.0.5", [Port(80, "tcp", "http")],
                      [Observation("mac.address", "68:6d:bc:00:00:01")], [match],
-                     [ProbeError("tcp/554 RTSP OPTIONS", "timeout after 2.0s")], "2026-01-01T00:00:00Z")
+                     [ProbeError("tcp/554 RTSP OPTIONS", "timeout after 2.0s")],
+                     "2026-01-01T00:00:00Z")
     rec = d.to_json()
     assert rec["maker"] == "Hikvision" and rec["mac"] == "68:6d:bc:00:00:01"
     assert rec["evidence"] == [{"source": "tcp/80 GET /", "key": "http.header.server",

@@ -110,8 +110,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     if not targets and not input_files:
         raise UsageError("no targets: give addresses, CIDRs or ranges, or -iL FILE")
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
-    excl = [x for e in excludes for x in e.split(",") if x.strip()]
-    ips = expand(list(targets), list(input_files), excl, allow_public)
+    ips = expand(list(targets), list(input_files), list(excludes), allow_public)
     with Progress(total=len(ips), quiet=quiet) as progress:
         devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
                                host_timeout=host_timeout, banner_wait=banner_wait,

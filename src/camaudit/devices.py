@@ -72,9 +72,9 @@ def identify(matches: Sequence[Match]) -> Identity:
     """Merge ``matches`` (all from one host or one pasted observation) into an Identity."""
     scores: dict[str, list[float]] = {}
     for m in matches:
-        maker = m.get("hw.maker")
-        if maker is not None:
-            scores.setdefault(maker, []).append(m.confidence)
+        named = m.get("hw.maker")
+        if named is not None:
+            scores.setdefault(named, []).append(m.confidence)
     combined = {mk: _combine(cs) for mk, cs in scores.items()}
     maker: str | None = None
     confidence = 0.0

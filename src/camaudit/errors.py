@@ -19,7 +19,7 @@ class UsageError(CamauditError):
 
 
 class RuleError(CamauditError):
-    """A data file (rules, vocabularies, profiles) is malformed; the message starts with file:line."""
+    """A data file (rules, vocabularies, profiles) is malformed; the message names file:line."""
 
 
 class LabError(CamauditError):

@@ -13,7 +13,7 @@ import click
 from camaudit.errors import UsageError
 
 DEMO_NET = "127.77.0.0/24"
-LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 
 
 def require_loopback_net(net: str) -> None:
@@ -22,7 +22,7 @@ def require_loopback_net(net: str) -> None:
         parsed = ipaddress.ip_network(net, strict=False)
     except ValueError as e:
         raise UsageError(f"bad lab network '{net}': {e}") from e
-    if not (isinstance(parsed, ipaddress.IPv4Network) and parsed.subnet_of(LOOPBACK)):
+    if not (isinstance(parsed, ipaddress.IPv4Network) and parsed.subnet_of(_LOOPBACK)):
         raise UsageError(f"lab network '{net}' must lie inside 127.0.0.0/8")
 
 
@@ -55,7 +55,8 @@ def lab() -> None:
               help="Number of devices (default: one per profile).")
 @click.option("--profile", "profiles", multiple=True, metavar="NAME",
               help="Only these profiles (repeatable; see 'lab profiles').")
-@click.option("--hostile", is_flag=True, help="Also run the hostile profiles (slow, malformed ...).")
+@click.option("--hostile", is_flag=True,
+              help="Also run the hostile profiles (slow, malformed ...).")
 @click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Append one JSON line per request received to FILE.")
 @click.option("-d", "--background", is_flag=True, help="Detach and return once listening.")
@@ -84,7 +85,7 @@ def lab_down(state_path: Path | None) -> None:
 
 @lab.command("list")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True)
+              show_default=True, help="table for people, json for scripts and tests.")
 @_state_option
 def lab_list(fmt: str, state_path: Path | None) -> None:
     """Show the running devices and their ground truth (maker, brand, ports ...)."""
@@ -112,7 +113,8 @@ def lab_profiles() -> None:
 
 @click.command()
 @click.option("--net", default=DEMO_NET, show_default=True, help="Loopback CIDR for the lab.")
-@click.option("--devices", "count", default=30, show_default=True, type=click.IntRange(1, 250))
+@click.option("--devices", "count", default=30, show_default=True, type=click.IntRange(1, 250),
+              help="Number of emulated devices (profiles are dealt round-robin).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("camaudit-demo.json"), show_default=True,
               help="Where to write the scan as JSON.")

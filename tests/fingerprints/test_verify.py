@@ -56,7 +56,8 @@ def test_example_that_does_not_match_is_reported() -> None:
 
 
 def test_shadowed_example_is_reported() -> None:
-    problems = _problems({"id": "broad", "pattern": "Webs", "maker": "Hikvision", "example": "Webs"},
+    problems = _problems({"id": "broad", "pattern": "Webs", "maker": "Hikvision",
+                          "example": "Webs"},
                          {"id": "narrow", "pattern": "^App-Webs$", "maker": "Hikvision",
                           "example": "App-Webs"})
     assert any("rule narrow: example 'App-Webs' is shadowed by earlier rule broad" in p

@@ -1,0 +1,12 @@
+"""The lab: emulated cameras, recorders and negatives whose behaviour is data (``profiles/``).
+
+Public API (imported from the submodules; this package imports nothing so that
+``python -m camaudit.lab.server`` starts cleanly):
+
+* ``profiles.load_profiles() -> dict[str, Profile]``
+* ``plan.plan(net, count, profiles, include_hostile=False) -> list[LabDevice]``
+* ``server.serve(devices, log_path, ready)`` (async, runs until cancelled)
+* ``control.up(...)``, ``control.down(state_path)``, ``control.list_devices(state_path)``
+
+See docs/lab.md.
+"""

@@ -1,0 +1,186 @@
+"""Bring the lab up, list it, take it down (the functions behind ``camaudit lab up|list|down``).
+
+A running lab is described by a state file (JSON ``{"pid", "devices": [LabDevice.to_json()],
+"log"}``) at ``state_path``, default ``$CAMAUDIT_LAB_STATE`` or
+``<tmpdir>/camaudit-lab-<uid>.json``. Only one lab runs per state file. A state file whose
+process is gone (or is no longer a camaudit process) is stale: ``down`` and ``up`` clean it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import camaudit
+from camaudit.errors import LabError
+from camaudit.lab.plan import DEFAULT_NET, LabDevice, plan
+from camaudit.lab.server import serve_until_signal
+
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
+
+
+def default_state_path() -> Path:
+    """``$CAMAUDIT_LAB_STATE`` or ``<tmpdir>/camaudit-lab-<uid>.json``."""
+    env = os.environ.get("CAMAUDIT_LAB_STATE")
+    if env:
+        return Path(env)
+    return Path(tempfile.gettempdir()) / f"camaudit-lab-{os.getuid()}.json"
+
+
+def _read_state(path: Path) -> tuple[int, list[LabDevice]] | None:
+    """(pid, devices), None when there is no state file; unreadable files count as stale."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["pid"]), [LabDevice.from_json(d) for d in data["devices"]]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, LabError):
+        return 0, []
+
+
+def _write_state(path: Path, pid: int, devices: list[LabDevice], log: Path | None) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    state = {"pid": pid, "log": None if log is None else str(log),
+             "devices": [d.to_json() for d in devices]}
+    tmp.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _alive(pid: int) -> bool:
+    """True when ``pid`` is a running (not zombie) camaudit process."""
+    if pid <= 0:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path(f"/proc/{pid}")
+    try:
+        stat = (proc / "stat").read_text()
+        cmdline = (proc / "cmdline").read_bytes()
+    except OSError:
+        return True
+    state = stat.rsplit(")", 1)[-1].split()[:1]
+    return state != ["Z"] and b"camaudit" in cmdline
+
+
+def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | None = None,
+       log: Path | None = None, state_path: Path | None = None, background: bool = False,
+       include_hostile: bool = False, *,
+       on_ready: Callable[[list[LabDevice]], None] | None = None) -> list[LabDevice]:
+    """Start a lab of ``count`` devices on ``net`` (see ``plan.plan``); return its ground truth.
+
+    ``background``: spawn a detached server process, wait until every socket is bound, write
+    the state file and return. Otherwise serve in this process until SIGINT/SIGTERM (the state
+    file exists while serving; ``on_ready(devices)`` is called once sockets are bound) and
+    return after shutdown. ``log`` receives one JSON line per request. Raises ``LabError`` when
+    a lab is already running for ``state_path``, on a bad plan, or when a port cannot be bound.
+    """
+    path = state_path or default_state_path()
+    state = _read_state(path)
+    if state is not None and _alive(state[0]):
+        raise LabError(f"a lab is already running (pid {state[0]}, state file {path}); "
+                       "take it down first")
+    if state is not None:
+        path.unlink(missing_ok=True)
+    devices = plan(net, count, profiles, include_hostile=include_hostile)
+    log = None if log is None else log.resolve()
+    if background:
+        _write_state(path, _spawn(devices, log), devices, log)
+        if on_ready is not None:
+            on_ready(devices)
+        return devices
+
+    def ready() -> None:
+        _write_state(path, os.getpid(), devices, log)
+        if on_ready is not None:
+            on_ready(devices)
+
+    try:
+        asyncio.run(serve_until_signal(devices, log, ready))
+    finally:
+        current = _read_state(path)
+        if current is not None and current[0] == os.getpid():
+            path.unlink(missing_ok=True)
+    return devices
+
+
+def _spawn(devices: list[LabDevice], log: Path | None) -> int:
+    """Start ``python -m camaudit.lab.server --daemon``; return the serving process's pid."""
+    cmd = [sys.executable, "-m", "camaudit.lab.server", "--daemon"]
+    if log is not None:
+        cmd += ["--log", str(log)]
+    env = dict(os.environ)
+    root = str(Path(camaudit.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    payload = json.dumps([d.to_json() for d in devices]).encode()
+    try:
+        out, _ = proc.communicate(payload, timeout=READY_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        proc.kill()
+        proc.wait()
+        raise LabError(f"lab server did not become ready within {READY_TIMEOUT:.0f} s") from e
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.startswith("READY "):
+            return int(line.split()[1])
+        if line.startswith("ERROR "):
+            raise LabError(line[len("ERROR "):])
+    raise LabError(f"lab server exited before it was ready (status {proc.returncode})")
+
+
+def down(state_path: Path | None = None) -> int:
+    """Stop the lab of ``state_path``; return how many devices were stopped (0: none running).
+
+    Sends SIGTERM, waits up to ``STOP_TIMEOUT`` seconds, then SIGKILL. The state file is
+    removed, also when it was stale (its process already gone).
+    """
+    path = state_path or default_state_path()
+    state = _read_state(path)
+    if state is None:
+        return 0
+    pid, devices = state
+    stopped = 0
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        if not _wait_gone(pid, STOP_TIMEOUT):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _wait_gone(pid, STOP_TIMEOUT)
+        stopped = len(devices)
+    path.unlink(missing_ok=True)
+    return stopped
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.02)
+    return not _alive(pid)
+
+
+def list_devices(state_path: Path | None = None) -> list[LabDevice]:
+    """Ground truth of the running lab of ``state_path``; empty when none is running."""
+    path = state_path or default_state_path()
+    state = _read_state(path)
+    if state is None or not _alive(state[0]):
+        return []
+    return state[1]

@@ -1,0 +1,411 @@
+"""Lab profiles: one YAML file per kind of emulated device, loaded and validated here.
+
+A profile (``lab/profiles/<id>.yaml``; docs/lab.md has the full format)::
+
+    id: hikvision-ipc               # must equal the file name
+    description: ...
+    maker: Hikvision                # firmware maker (makers.txt) or null: ground truth
+    brand: Hikvision                # label shown (brands.txt or makers.txt) or null
+    device_type: ip-camera          # device_types.txt or null
+    hostile: false                  # hostile profiles only run when asked for
+    sources: ["facts §4.1: ..."]    # where every reply comes from
+    mac_prefix: "44:47:CC"          # OUI (or locally administered prefix, see mac_note)
+    models: [DS-2CD2320D-I]         # drawn in turn; [] means model unknown (null)
+    serial: "{model}2019####AACH@########"   # pattern, see render.py
+    extras: {camera_code: "C####"}  # more per-device template values, same patterns
+    services:
+      - kind: http                  # http | https | rtsp | banner | silent
+        port: 80
+        behaviour: normal           # normal | slow | garbage | endless_body | endless_header
+        routes:                     # http/https: path (no '?': any query; with '?': exact)
+          - {path: /, status: 200, headers: ["Server: App-webs/"], body: "..."}
+          - {prefix: /ISAPI/, status: 401, headers: [...]}
+        default: {status: 404, headers: [...]}
+      - {kind: https, port: 443, routes_from: 80, tls: {subject: [CN=..], issuer: null}}
+      - kind: rtsp
+        port: 554
+        methods: {OPTIONS: {...}, DESCRIBE: {...}}
+        default: {...}
+      - {kind: banner, port: 8000, banner_b64: AAAAEA...}
+
+Header lines are written exactly as sent (``"Date:  {date_rtsp_hik}"`` keeps two spaces).
+A bad file raises ``RuleError("<file>:<line>: <field>: <problem>")``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import http
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from camaudit.errors import RuleError
+from camaudit.fingerprints.schema import vocab
+from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, placeholders
+
+SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
+BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
+DN_ATTRS = ("CN", "OU", "O", "L", "ST", "C", "emailAddress")
+_PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile", "sources",
+                 "mac_prefix", "mac_note", "models", "serial", "extras", "services"}
+_REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
+_SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
+                 "methods", "banner", "banner_b64", "tls"}
+
+DN = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One canned reply: status line parts, raw header lines (templates), body bytes."""
+
+    status: int
+    reason: str
+    version: str
+    headers: tuple[str, ...]
+    body: bytes = b""
+    template_body: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An HTTP path (exact, or any query when ``path`` has no ``?``) or a path prefix."""
+
+    path: str
+    prefix: bool
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class TlsSpec:
+    """Certificate names as printed (most specific first); ``issuer`` None = self-signed."""
+
+    subject: DN
+    issuer: DN | None
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One listening port of a device and how it answers."""
+
+    kind: str
+    port: int
+    behaviour: str = "normal"
+    routes: tuple[Route, ...] = ()
+    default: Reply | None = None
+    methods: tuple[tuple[str, Reply], ...] = ()
+    banner: bytes = b""
+    tls: TlsSpec | None = None
+
+    def reply_for(self, target: str) -> Reply | None:
+        """HTTP: exact target, then path without query, then longest prefix, then default."""
+        path = target.split("?", 1)[0]
+        for route in self.routes:
+            if not route.prefix and route.path == target:
+                return route.reply
+        for route in self.routes:
+            if not route.prefix and "?" not in route.path and route.path == path:
+                return route.reply
+        prefixed = [r for r in self.routes if r.prefix and path.startswith(r.path)]
+        if prefixed:
+            return max(prefixed, key=lambda r: len(r.path)).reply
+        return self.default
+
+    def reply_to(self, method: str) -> Reply | None:
+        """RTSP: the reply for ``method``, else the default."""
+        for name, reply in self.methods:
+            if name == method:
+                return reply
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One kind of emulated device, with its ground truth (maker, brand)."""
+
+    id: str
+    description: str
+    maker: str | None
+    brand: str | None
+    device_type: str | None
+    hostile: bool
+    sources: tuple[str, ...]
+    mac_prefix: bytes
+    mac_note: str | None
+    models: tuple[str, ...]
+    serial: str
+    extras: tuple[tuple[str, str], ...]
+    services: tuple[Service, ...]
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return tuple(sorted(s.port for s in self.services))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that keeps each mapping's 1-based line under ``__line__``."""
+
+
+def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+class _Doc:
+    """Field readers that raise ``RuleError`` naming file, line and field."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def fail(self, node: Any, field: str, problem: str) -> NoReturn:
+        line = node.get("__line__", 0) if isinstance(node, dict) else 0
+        raise RuleError(f"{self.filename}:{line}: {field}: {problem}")
+
+    def get(self, node: dict[str, Any], key: str, field: str, kind: type | tuple[type, ...],
+            *, required: bool = True, default: Any = None) -> Any:
+        if key not in node or node[key] is None:
+            if required:
+                self.fail(node, f"{field}{key}", "missing")
+            return default
+        value = node[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(node, f"{field}{key}", f"expected {getattr(kind, '__name__', kind)}")
+        return value
+
+    def keys(self, node: Any, allowed: set[str], field: str) -> dict[str, Any]:
+        if not isinstance(node, dict):
+            self.fail(node, field or "(top)", "expected a mapping")
+        unknown = sorted(str(k) for k in node if k not in allowed and k != "__line__")
+        if unknown:
+            self.fail(node, f"{field}{unknown[0]}", "unknown field")
+        return node
+
+    def text(self, node: dict[str, Any], value: str, field: str, names: set[str]) -> str:
+        unknown = sorted(placeholders(value) - names)
+        if unknown:
+            self.fail(node, field, f"unknown template {{{unknown[0]}}}")
+        return value
+
+
+def _reply(doc: _Doc, raw: Any, field: str, version: str, names: set[str]) -> Reply:
+    node = doc.keys(raw, _REPLY_KEYS, field + ".")
+    status = doc.get(node, "status", field + ".", int)
+    if not 100 <= status <= 999:
+        doc.fail(node, f"{field}.status", "must be 100..999")
+    try:
+        default_reason = http.HTTPStatus(status).phrase
+    except ValueError:
+        default_reason = "Unknown"
+    reason = str(doc.get(node, "reason", field + ".", (str, int), required=False,
+                         default=default_reason))
+    headers = doc.get(node, "headers", field + ".", list, required=False, default=[])
+    for i, line in enumerate(headers):
+        where = f"{field}.headers[{i}]"
+        if not isinstance(line, str) or ":" not in line or "\r" in line or "\n" in line:
+            doc.fail(node, where, "expected one 'Name: value' line")
+        doc.text(node, line, where, names | {"content_length"})
+    if "body" in node and "body_b64" in node:
+        doc.fail(node, f"{field}.body", "give body or body_b64, not both")
+    template = doc.get(node, "template", field + ".", bool, required=False, default=True)
+    body = b""
+    if "body_b64" in node:
+        body = _b64(doc, node, "body_b64", f"{field}.body_b64")
+        template = False
+    elif "body" in node:
+        text = str(doc.get(node, "body", field + ".", str))
+        if template:
+            doc.text(node, text, f"{field}.body", names)
+        body = text.encode("utf-8")
+    return Reply(status, reason, str(doc.get(node, "version", field + ".", str, required=False,
+                                             default=version)),
+                 tuple(headers), body, template)
+
+
+def _b64(doc: _Doc, node: dict[str, Any], key: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(str(node[key]), validate=True)
+    except (binascii.Error, ValueError):
+        doc.fail(node, field, "invalid base64")
+
+
+def _dn(doc: _Doc, node: dict[str, Any], raw: Any, field: str, names: set[str]) -> DN:
+    if not isinstance(raw, list) or not raw:
+        doc.fail(node, field, "expected a list of 'ATTR=value' strings")
+    out: list[tuple[str, str]] = []
+    for i, item in enumerate(raw):
+        attr, sep, value = str(item).partition("=")
+        if not sep or attr not in DN_ATTRS or not value:
+            doc.fail(node, f"{field}[{i}]", f"expected ATTR=value with ATTR in {DN_ATTRS}")
+        if attr == "C" and len(value) != 2:
+            doc.fail(node, f"{field}[{i}]", "country must be 2 letters")
+        out.append((attr, doc.text(node, value, f"{field}[{i}]", names)))
+    return tuple(out)
+
+
+def _service(doc: _Doc, raw: Any, field: str, names: set[str],
+             done: dict[int, Service]) -> Service:
+    node = doc.keys(raw, _SERVICE_KEYS, field + ".")
+    kind = doc.get(node, "kind", field + ".", str)
+    if kind not in SERVICE_KINDS:
+        doc.fail(node, f"{field}.kind", f"must be one of {', '.join(SERVICE_KINDS)}")
+    port = doc.get(node, "port", field + ".", int)
+    if not 1 <= port <= 65535 or port in done:
+        doc.fail(node, f"{field}.port", "must be 1..65535 and unique in the profile")
+    behaviour = doc.get(node, "behaviour", field + ".", str, required=False, default="normal")
+    if behaviour not in BEHAVIOURS:
+        doc.fail(node, f"{field}.behaviour", f"must be one of {', '.join(BEHAVIOURS)}")
+    version = doc.get(node, "version", field + ".", str, required=False,
+                      default="RTSP/1.0" if kind == "rtsp" else "HTTP/1.1")
+    routes: tuple[Route, ...] = ()
+    default: Reply | None = None
+    methods: list[tuple[str, Reply]] = []
+    if kind in ("http", "https"):
+        if "routes_from" in node:
+            src = done.get(doc.get(node, "routes_from", field + ".", int))
+            if src is None or src.kind != "http":
+                doc.fail(node, f"{field}.routes_from", "must name an earlier http port")
+            routes, default = src.routes, src.default
+        else:
+            routes = _routes(doc, node, field, version, names)
+            default = _reply(doc, doc.get(node, "default", field + ".", dict),
+                             f"{field}.default", version, names)
+    elif kind == "rtsp":
+        for method, reply in doc.get(node, "methods", field + ".", dict,
+                                      required=False, default={}).items():
+            if method != "__line__":
+                methods.append((str(method), _reply(doc, reply, f"{field}.methods.{method}",
+                                                    version, names)))
+        default = _reply(doc, doc.get(node, "default", field + ".", dict), f"{field}.default",
+                         version, names)
+    banner = b""
+    if kind == "banner":
+        if "banner_b64" in node:
+            banner = _b64(doc, node, "banner_b64", f"{field}.banner_b64")
+        else:
+            text = doc.get(node, "banner", field + ".", str)
+            banner = doc.text(node, text, f"{field}.banner", names).encode("utf-8")
+    tls = None
+    if kind == "https":
+        tnode = doc.keys(doc.get(node, "tls", field + ".", dict), {"subject", "issuer", "days"},
+                         f"{field}.tls.")
+        issuer = tnode.get("issuer")
+        tls = TlsSpec(_dn(doc, tnode, tnode.get("subject"), f"{field}.tls.subject", names),
+                      None if issuer is None else _dn(doc, tnode, issuer, f"{field}.tls.issuer",
+                                                      names),
+                      doc.get(tnode, "days", f"{field}.tls.", int, required=False, default=3650))
+    return Service(kind, port, behaviour, routes, default, tuple(methods), banner, tls)
+
+
+def _routes(doc: _Doc, node: dict[str, Any], field: str, version: str,
+            names: set[str]) -> tuple[Route, ...]:
+    out: list[Route] = []
+    for i, raw in enumerate(doc.get(node, "routes", field + ".", list, required=False,
+                                    default=[])):
+        where = f"{field}.routes[{i}]"
+        rnode = doc.keys(raw, _REPLY_KEYS | {"path", "prefix"}, where + ".")
+        is_prefix = "prefix" in rnode
+        path = doc.get(rnode, "prefix" if is_prefix else "path", where + ".", str)
+        if not path.startswith("/"):
+            doc.fail(rnode, f"{where}.path", "must start with /")
+        reply_node = {k: v for k, v in rnode.items() if k not in ("path", "prefix")}
+        out.append(Route(path, is_prefix, _reply(doc, reply_node, where, version, names)))
+    return tuple(out)
+
+
+def _mac_prefix(doc: _Doc, node: dict[str, Any]) -> bytes:
+    text = str(doc.get(node, "mac_prefix", "", str))
+    try:
+        prefix = bytes.fromhex(text.replace(":", "").replace("-", ""))
+    except ValueError:
+        prefix = b""
+    if len(prefix) != 3 or prefix[0] & 1:
+        doc.fail(node, "mac_prefix", "expected 3 unicast octets like 44:47:CC")
+    return prefix
+
+
+def parse_profile(text: str, filename: str) -> Profile:
+    """Parse and validate one profile file's text; ``filename`` names it in errors."""
+    doc = _Doc(filename)
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    node = doc.keys(raw, _PROFILE_KEYS, "")
+    pid = doc.get(node, "id", "", str)
+    if pid != Path(filename).stem:
+        doc.fail(node, "id", f"must equal the file name ({Path(filename).stem})")
+    maker = doc.get(node, "maker", "", str, required=False)
+    if maker is not None and maker not in vocab("makers.txt"):
+        doc.fail(node, "maker", f"{maker!r} not in makers.txt")
+    brand = doc.get(node, "brand", "", str, required=False)
+    if brand is not None and brand not in vocab("brands.txt") | vocab("makers.txt"):
+        doc.fail(node, "brand", f"{brand!r} not in brands.txt or makers.txt")
+    device_type = doc.get(node, "device_type", "", str, required=False)
+    if device_type is not None and device_type not in vocab("device_types.txt"):
+        doc.fail(node, "device_type", f"{device_type!r} not in device_types.txt")
+    sources = doc.get(node, "sources", "", list)
+    if not sources or not all(isinstance(s, str) and s for s in sources):
+        doc.fail(node, "sources", "expected a non-empty list of strings")
+    models = doc.get(node, "models", "", list, required=False, default=[])
+    extras_raw = doc.get(node, "extras", "", dict, required=False, default={})
+    extras = tuple((str(k), str(v)) for k, v in extras_raw.items() if k != "__line__")
+    clash = {k for k, _ in extras} & (DEVICE_NAMES | REQUEST_NAMES)
+    if clash:
+        doc.fail(node, "extras", f"{sorted(clash)[0]!r} is a built-in template name")
+    names = set(DEVICE_NAMES | REQUEST_NAMES) | {k for k, _ in extras}
+    serial = doc.text(node, doc.get(node, "serial", "", str), "serial", {"model"})
+    services: dict[int, Service] = {}
+    raw_services = doc.get(node, "services", "", list)
+    if not raw_services:
+        doc.fail(node, "services", "expected at least one service")
+    for i, item in enumerate(raw_services):
+        svc = _service(doc, item, f"services[{i}]", names, services)
+        services[svc.port] = svc
+    return Profile(pid, str(doc.get(node, "description", "", str)), maker, brand, device_type,
+                   bool(doc.get(node, "hostile", "", bool, required=False, default=False)),
+                   tuple(sources), _mac_prefix(doc, node),
+                   doc.get(node, "mac_note", "", str, required=False),
+                   tuple(str(m) for m in models), serial, extras, tuple(services.values()))
+
+
+def profiles_dir() -> Path:
+    """The package's ``lab/profiles`` directory."""
+    return Path(str(resources.files("camaudit.lab").joinpath("profiles")))
+
+
+def load_profiles(directory: Path | None = None) -> dict[str, Profile]:
+    """Every ``*.yaml`` profile of ``directory`` (default: the package's), keyed by id.
+
+    Raises ``RuleError`` naming the file, line and field of the first problem.
+    """
+    if directory is None:
+        return dict(_packaged())
+    return _load_dir(directory)
+
+
+@cache
+def _packaged() -> dict[str, Profile]:
+    return _load_dir(profiles_dir())
+
+
+def _load_dir(directory: Path) -> dict[str, Profile]:
+    out: dict[str, Profile] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        profile = parse_profile(path.read_text(encoding="utf-8"), path.name)
+        out[profile.id] = profile
+    if not out:
+        raise RuleError(f"{directory}:0: no lab profiles found")
+    return out

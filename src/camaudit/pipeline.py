@@ -1,0 +1,179 @@
+"""The scan stage: connect-scan each host, run the applicable probes on its open ports.
+
+    scan(ips, ports, transport) -> [HostResult]   one per host with an open port or an error
+
+Concurrency: at most ``concurrency`` connections are open at once (a semaphore around the
+transport) and at most ``concurrency`` hosts are in progress. Each host has ``host_timeout``
+seconds in all; a host that runs out keeps what it had and gets a ``ProbeError``. An exception
+inside a probe is caught at the probe boundary and becomes a ``ProbeError``: one broken probe
+or hostile device never aborts the scan.
+
+``timeout`` parameters here and in the transport are per-I/O budgets handed down to each
+connection (hence the ASYNC109 exemptions), not deadlines on the function that takes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from camaudit.model import Observation, Port, ProbeError
+from camaudit.net.transport import AsyncioTransport, LimitedTransport, Transport
+from camaudit.probes import Probe, ProbeResult, default_probes
+from camaudit.probes.base import PORT_SERVICES
+from camaudit.wire import ports as wire_ports
+
+log = logging.getLogger(__name__)
+
+PORTS_SOURCE = "tcp connect"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class HostResult:
+    """Everything the scan learnt about one host, before fingerprinting.
+
+    ``observations`` holds one ``ports.open`` first, then each distinct (key, value) once with
+    the first source that produced it (ports in order, probes in registry order).
+    """
+
+    ip: str
+    ports: tuple[Port, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    errors: tuple[ProbeError, ...] = ()
+
+
+@dataclass(slots=True)
+class _HostState:
+    """What a host scan has gathered so far; kept when the host times out."""
+
+    open_ports: set[int] = field(default_factory=set)
+    results: list[tuple[int, int, ProbeResult]] = field(default_factory=list)
+    errors: list[ProbeError] = field(default_factory=list)
+
+    def result(self, ip: str) -> HostResult:
+        results = sorted(self.results, key=lambda r: (r[0], r[1]))
+        ports = tuple(Port(p, "tcp", _service(p, [r.service for q, _, r in results if q == p]))
+                      for p in sorted(self.open_ports))
+        # One observation per (key, value): the first source seen is the evidence kept, so a
+        # server answering every path with the same 401 gives its realm once.
+        observations: dict[tuple[str, str], Observation] = {}
+        found = wire_ports.observations(list(ports), PORTS_SOURCE) if ports else []
+        errors = list(self.errors)
+        for _, _, r in results:
+            found.extend(r.observations)
+            errors.extend(r.errors)
+        for o in found:
+            observations.setdefault((o.key, o.value), o)
+        return HostResult(ip, ports, tuple(observations.values()),
+                          tuple(dict.fromkeys(errors)))
+
+
+def _service(port: int, confirmed: list[str]) -> str:
+    """The first service a probe confirmed, else the port table's guess, else "unknown".
+
+    ONVIF is SOAP over HTTP, so an HTTP answer on the ONVIF port keeps the "onvif" name.
+    """
+    guess = PORT_SERVICES.get(port, "")
+    for service in confirmed:
+        if service and not (service == "http" and guess == "onvif"):
+            return service
+    return guess or "unknown"
+
+
+async def _run_probe(probe: Probe, ip: str, port: int, transport: Transport,
+                     io_timeout: float) -> ProbeResult:
+    """The probe boundary: a crash becomes a ProbeError record (and a debug log with trace)."""
+    try:
+        return await probe.run(ip, port, transport, io_timeout)
+    except Exception as exc:
+        log.debug("probe %s crashed on %s:%d", probe.name, ip, port, exc_info=True)
+        message = f"probe crashed: {type(exc).__name__}: {exc}"
+        return ProbeResult(errors=(ProbeError(f"tcp/{port} {probe.name}", message),))
+
+
+async def _connect(ip: str, port: int, transport: Transport, io_timeout: float,
+                   state: _HostState) -> None:
+    try:
+        is_open = await transport.connect(ip, port, io_timeout)
+    except Exception as exc:
+        log.debug("connect crashed on %s:%d", ip, port, exc_info=True)
+        state.errors.append(ProbeError(f"tcp/{port} connect",
+                                       f"connect crashed: {type(exc).__name__}: {exc}"))
+        return
+    if is_open:
+        state.open_ports.add(port)
+
+
+async def _probe(index: int, probe: Probe, ip: str, port: int, transport: Transport,
+                 io_timeout: float, state: _HostState) -> None:
+    result = await _run_probe(probe, ip, port, transport, io_timeout)
+    state.results.append((port, index, result))
+
+
+async def _host_work(ip: str, ports: list[int], transport: Transport, probes: list[Probe],
+                     io_timeout: float, state: _HostState) -> None:
+    async with asyncio.TaskGroup() as tg:
+        for port in ports:
+            tg.create_task(_connect(ip, port, transport, io_timeout, state))
+    async with asyncio.TaskGroup() as tg:
+        for port in sorted(state.open_ports):
+            for index, probe in enumerate(probes):
+                if probe.applies_to(port):
+                    tg.create_task(_probe(index, probe, ip, port, transport, io_timeout, state))
+
+
+async def scan_host(ip: str, ports: list[int], transport: Transport, probes: list[Probe], *,
+                    io_timeout: float, host_timeout: float) -> HostResult:
+    """Scan one host within ``host_timeout``; on timeout keep what was gathered."""
+    state = _HostState()
+    try:
+        async with asyncio.timeout(host_timeout):
+            await _host_work(ip, ports, transport, probes, io_timeout, state)
+    except TimeoutError:
+        state.errors.append(ProbeError("host", f"host timeout after {host_timeout:g}s"))
+    return state.result(ip)
+
+
+async def scan(ips: list[str], ports: list[int], transport: Transport, *,
+               concurrency: int = 256, timeout: float = 2.0,
+               host_timeout: float = 30.0, banner_wait: float = 1.0,
+               progress: Progress | None = None,
+               probes: Mapping[str, Probe] | None = None) -> list[HostResult]:
+    """Scan ``ips`` on ``ports``; results in input order, hosts with nothing to say omitted.
+
+    ``progress`` is called with each host's IP when that host is done. ``probes`` replaces the
+    built-in registry (``default_probes(banner_wait=...)``).
+    """
+    limited = LimitedTransport(transport, concurrency)
+    active = list((probes if probes is not None
+                   else default_probes(banner_wait=banner_wait)).values())
+    port_list = list(dict.fromkeys(ports))
+    hosts = list(dict.fromkeys(ips))
+    pending = iter(hosts)
+    done: dict[str, HostResult] = {}
+
+    async def worker() -> None:
+        for ip in pending:
+            done[ip] = await scan_host(ip, port_list, limited, active, io_timeout=timeout,
+                                       host_timeout=host_timeout)
+            if progress is not None:
+                progress(ip)
+
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(min(len(hosts), concurrency)):
+            tg.create_task(worker())
+    return [r for ip in hosts if (r := done[ip]).ports or r.errors]
+
+
+def run_scan(ips: list[str], ports: list[int], transport: Transport | None = None, *,
+             concurrency: int = 256, timeout: float = 2.0, host_timeout: float = 30.0,
+             banner_wait: float = 1.0, progress: Progress | None = None) -> list[HostResult]:
+    """``scan`` from synchronous code (the CLI), on the real network unless told otherwise."""
+    return asyncio.run(scan(ips, ports, transport or AsyncioTransport(),
+                            concurrency=concurrency, timeout=timeout,
+                            host_timeout=host_timeout, banner_wait=banner_wait,
+                            progress=progress))

@@ -1,0 +1,327 @@
+"""Load policy files (YAML) into ``Policy`` records, keeping file and line for every error.
+
+A policy file is named after the policy it defines (``ndaa-889.yaml``); the format is documented
+in docs/policies.md with a complete example. Structural problems raise ``RuleError`` whose message
+names ``file:line`` and the field; semantic checks (examples give their expected status) live in
+``policy.verify_policies``. ``device_from_record`` reads the documented device record (JSON) back
+into a ``Device``; examples and ``camaudit check --input`` both use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from camaudit.errors import RuleError
+from camaudit.model import GRADES, Device, Evidence, Port, Verdict
+
+STATUSES = ("covered", "not-covered", "unknown")
+# Evidence grades of attribution links and policies: A primary text, B reputable secondary,
+# C weak lead, ? unverified; "A/B", "B-" and the like keep the facts' own nuance.
+EVIDENCE_GRADE = re.compile(r"^(?:\?|[ABC][-+]?(?:/[ABC][-+]?)?)$")
+POLICY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAKER_GRADES = tuple(g for g in GRADES if g != "identity")
+
+
+class LineLoader(yaml.SafeLoader):
+    """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
+
+
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(text: str, filename: str) -> Any:
+    """Parse ``text``; a syntax error becomes ``RuleError('file:line: invalid YAML: ...')``."""
+    try:
+        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+
+
+class Fields:
+    """Typed access to one YAML mapping; every error names file:line and the field."""
+
+    def __init__(self, raw: Any, filename: str, line: int, what: str, allowed: set[str]) -> None:
+        if not isinstance(raw, dict):
+            raise RuleError(f"{filename}:{line}: {what} must be a mapping")
+        self.raw = raw
+        self.file = filename
+        self.line = int(raw.get("__line__", line))
+        self.what = what
+        unknown = sorted(str(k) for k in raw if k != "__line__" and k not in allowed)
+        if unknown:
+            raise RuleError(f"{self.where}: {what}: unknown field '{unknown[0]}' "
+                            f"(allowed: {', '.join(sorted(allowed))})")
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def fail(self, name: str, message: str) -> RuleError:
+        return RuleError(f"{self.where}: {self.what}: field '{name}' {message}")
+
+    def has(self, name: str) -> bool:
+        return self.raw.get(name) is not None
+
+    def text(self, name: str, default: str | None = None) -> str:
+        value = self.raw.get(name)
+        if value is None:
+            if default is None:
+                raise self.fail(name, "is missing")
+            return default
+        if isinstance(value, dict | list) or str(value).strip() == "":
+            raise self.fail(name, "must be non-empty text")
+        return str(value).strip()
+
+    def texts(self, name: str, required: bool = False) -> tuple[str, ...]:
+        value = self.raw.get(name)
+        if value is None and not required:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or any(
+                isinstance(v, dict | list) or v is None for v in value):
+            raise self.fail(name, "must be a non-empty list of texts")
+        return tuple(str(v).strip() for v in value)
+
+    def date(self, name: str) -> dt.date | None:
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(name, f"must be a date YYYY-MM-DD, not {value!r}")
+        return value
+
+    def grade(self, name: str) -> str:
+        value = self.text(name)
+        if not EVIDENCE_GRADE.match(value):
+            raise self.fail(name, f"'{value}' is not an evidence grade (A, B, C, ?, e.g. A/B, B-)")
+        return value
+
+    def items(self, name: str, required: bool = True) -> list[Any]:
+        value = self.raw.get(name)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail(name, "must be a non-empty list")
+        return value
+
+
+@dataclass(frozen=True)
+class Covered:
+    """One covered entity: the makers (firmware makers) that stand for it, and its wording."""
+
+    entity: str
+    makers: tuple[str, ...]
+    wording: str
+    scope: str | None  # None: any use; else the use the rule is limited to
+    affiliates: bool
+    since: dt.date | None
+    grade: str
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    """A maker this policy cannot decide from camaudit's sources: its devices are ``unknown``."""
+
+    maker: str
+    why: str
+
+
+@dataclass(frozen=True)
+class PolicyExample:
+    name: str
+    device: Device
+    on: dt.date | None
+    expect: str
+    reason_contains: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    jurisdiction: str
+    summary: str
+    grade: str
+    references: tuple[str, ...]
+    covers: tuple[Covered, ...]
+    review: tuple[Review, ...]
+    min_confidence: float
+    min_grade: str
+    examples: tuple[PolicyExample, ...]
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+_POLICY_KEYS = {"policy", "title", "jurisdiction", "summary", "grade", "references", "covers",
+                "review", "thresholds", "examples"}
+_COVER_KEYS = {"entity", "makers", "wording", "scope", "affiliates", "since", "grade", "references"}
+_EXAMPLE_KEYS = {"name", "device", "date", "expect", "reason_contains"}
+
+
+def parse_policy_file(text: str, filename: str) -> Policy:
+    """Parse one policy file's text; ``filename`` names it in messages and must match the id."""
+    doc = load_yaml(text, filename)
+    top = Fields(doc, filename, 1, "policy file", _POLICY_KEYS)
+    pid = top.text("policy")
+    if not POLICY_ID.match(pid):
+        raise top.fail("policy", f"'{pid}' must be lower-case words joined by -")
+    stem = Path(filename).name.removesuffix(".yaml")
+    if stem != pid:
+        raise top.fail("policy", f"'{pid}' must match the file name ({stem}.yaml)")
+    thresholds = Fields(top.raw.get("thresholds") or {}, filename, top.line, "thresholds",
+                        {"min_confidence", "min_grade"})
+    min_confidence = _confidence(thresholds)
+    min_grade = thresholds.text("min_grade", "onvif")
+    if min_grade not in MAKER_GRADES:
+        raise thresholds.fail("min_grade", f"'{min_grade}' is not one of {', '.join(MAKER_GRADES)}")
+    return Policy(
+        id=pid, title=top.text("title"), jurisdiction=top.text("jurisdiction"),
+        summary=top.text("summary"), grade=top.grade("grade"),
+        references=top.texts("references", required=True),
+        covers=tuple(_covered(c, filename, top.line) for c in top.items("covers")),
+        review=tuple(_review(r, filename, top.line) for r in top.items("review", required=False)),
+        min_confidence=min_confidence, min_grade=min_grade,
+        examples=tuple(_example(e, filename, top.line) for e in top.items("examples")),
+        file=filename, line=top.line,
+    )
+
+
+def _confidence(f: Fields) -> float:
+    value = f.raw.get("min_confidence", 0.5)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise f.fail("min_confidence", f"must be a number within 0..1, not {value!r}")
+    return float(value)
+
+
+def _covered(raw: Any, filename: str, line: int) -> Covered:
+    f = Fields(raw, filename, line, "covers entry", _COVER_KEYS)
+    affiliates = f.raw.get("affiliates", False)
+    if not isinstance(affiliates, bool):
+        raise f.fail("affiliates", f"must be true or false, not {affiliates!r}")
+    return Covered(
+        entity=f.text("entity"), makers=f.texts("makers", required=True),
+        wording=f.text("wording"), scope=f.text("scope") if f.has("scope") else None,
+        affiliates=affiliates, since=f.date("since"), grade=f.grade("grade"),
+        references=f.texts("references"),
+    )
+
+
+def _review(raw: Any, filename: str, line: int) -> Review:
+    f = Fields(raw, filename, line, "review entry", {"maker", "why"})
+    return Review(maker=f.text("maker"), why=f.text("why"))
+
+
+def _example(raw: Any, filename: str, line: int) -> PolicyExample:
+    f = Fields(raw, filename, line, "example", _EXAMPLE_KEYS)
+    expect = f.text("expect")
+    if expect not in STATUSES:
+        raise f.fail("expect", f"'{expect}' is not a status ({', '.join(STATUSES)})")
+    if not isinstance(f.raw.get("device"), dict):
+        raise f.fail("device", "must be a device record mapping (see docs/records.md)")
+    try:
+        device = device_from_record(f.raw["device"], example=True)
+    except (TypeError, ValueError) as e:
+        raise f.fail("device", f"is not a device record: {e}") from e
+    return PolicyExample(name=f.text("name"), device=device, on=f.date("date"), expect=expect,
+                         reason_contains=f.texts("reason_contains"), line=f.line)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _evidence(raw: Any) -> Evidence:
+    if isinstance(raw, str):  # example shorthand: just the rule id
+        return Evidence(source="example", key="", value="", rule=raw)
+    if not isinstance(raw, dict):
+        raise TypeError(f"evidence entry must be a mapping, not {type(raw).__name__}")
+    return Evidence(source=str(raw.get("source", "")), key=str(raw.get("key", "")),
+                    value=str(raw.get("value", "")), rule=str(raw.get("rule", "")))
+
+
+def _port(raw: Any) -> Port:
+    if isinstance(raw, dict):
+        return Port(port=int(raw["port"]), proto=str(raw.get("proto", "tcp")),
+                    service=str(raw.get("service", "")))
+    return Port(port=int(raw))
+
+
+def _verdict(raw: Any) -> Verdict:
+    if not isinstance(raw, dict):
+        raise TypeError("verdict entry must be a mapping")
+    return Verdict(policy=str(raw["policy"]), status=str(raw["status"]),
+                   reason=str(raw.get("reason", "")),
+                   references=tuple(str(r) for r in raw.get("references", ())))
+
+
+def _seq(raw: dict[str, Any], name: str) -> Sequence[Any]:
+    value = raw.get(name) or ()
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"'{name}' must be a list")
+    return value
+
+
+def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
+    """The ``Device`` for one device record (docs/records.md). Raises TypeError/ValueError/KeyError
+    on a record of the wrong shape. ``example`` allows a missing ``ip`` (policy examples)."""
+    if not isinstance(raw, dict):
+        raise TypeError("a device record must be a JSON object")
+    if "ip" not in raw and not example:
+        raise KeyError("ip")
+    confidence = raw.get("confidence", 0.0)
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        raise TypeError(f"'confidence' must be a number, not {confidence!r}")
+    return Device(
+        ip=str(raw.get("ip", "example")), mac=_opt(raw.get("mac")),
+        hostnames=tuple(str(h) for h in _seq(raw, "hostnames")),
+        ports=tuple(_port(p) for p in _seq(raw, "ports")),
+        maker=_opt(raw.get("maker")), brand=_opt(raw.get("brand")),
+        relabeled=bool(raw.get("relabeled", False)), model=_opt(raw.get("model")),
+        firmware=_opt(raw.get("firmware")), serial=_opt(raw.get("serial")),
+        device_type=_opt(raw.get("device_type")), confidence=float(confidence),
+        evidence=tuple(_evidence(e) for e in _seq(raw, "evidence")),
+        verdicts=tuple(_verdict(v) for v in _seq(raw, "verdicts")),
+        first_seen=_opt(raw.get("first_seen")), last_seen=_opt(raw.get("last_seen")),
+        risks=tuple(r for r in _seq(raw, "risks") if isinstance(r, dict)),
+        egress=tuple(e for e in _seq(raw, "egress") if isinstance(e, dict)),
+    )
+
+
+def policies_dir() -> Path:
+    return Path(str(resources.files("camaudit") / "rules" / "policies"))
+
+
+def policy_names() -> list[str]:
+    """Ids of the shipped policies, sorted."""
+    return sorted(p.name.removesuffix(".yaml") for p in policies_dir().glob("*.yaml"))
+
+
+def read_policy(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(f"{path}:0: cannot read policy file: {e}") from e
+    return parse_policy_file(text, str(path))

@@ -1,0 +1,91 @@
+"""Read-only HTTP(S) GETs of the pages that tell camera firmware apart.
+
+Paths (facts §4): ``/`` (landing page, headers), ``/doc/page/login.asp`` (Hikvision login page),
+``/ISAPI/System/deviceInfo`` (Hikvision ISAPI; a 401 whose realm and namespace fingerprint),
+``/ISAPI/Security/sessionLogin/capabilities?username=admin`` (pre-login capabilities, no
+password sent), ``/cgi-bin/magicBox.cgi?action=getSystemInfo`` (Dahua CGI; 401 with
+``Device_CGI`` realm), ``/Login.htm`` (Xiongmai NETSurveillance) and ``/favicon.ico`` (hashed).
+Only GET is ever sent. A port whose ``/`` gives nothing HTTP-like is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from camaudit.model import Observation, ProbeError
+from camaudit.net.transport import Exchange, Transport
+from camaudit.probes.base import ProbeResult, host_for_url, is_unknown_port
+from camaudit.wire import favicon as wire_favicon
+from camaudit.wire import http as wire_http
+
+HTTP_PORTS = frozenset({80, 81, 88, 8080, 8899})
+HTTPS_PORTS = frozenset({443, 8443})
+PATHS = (
+    "/",
+    "/doc/page/login.asp",
+    "/ISAPI/System/deviceInfo",
+    "/ISAPI/Security/sessionLogin/capabilities?username=admin",
+    "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+    "/Login.htm",
+)
+FAVICON = "/favicon.ico"
+MAX_BYTES = 262144
+
+
+@dataclass(frozen=True, slots=True)
+class HttpProbe:
+    """GETs over plain HTTP, or over TLS (``tls=True``, the "https" probe on 443/8443)."""
+
+    tls: bool = False
+
+    @property
+    def name(self) -> str:
+        return "https" if self.tls else "http"
+
+    def applies_to(self, port: int) -> bool:
+        if self.tls:
+            return port in HTTPS_PORTS
+        return port in HTTP_PORTS or is_unknown_port(port)
+
+    async def run(self, ip: str, port: int, transport: Transport, timeout: float) -> ProbeResult:
+        host = host_for_url(ip, port, 443 if self.tls else 80)
+        speculative = not self.tls and is_unknown_port(port)
+
+        async def get(path: str) -> Exchange:
+            return await transport.exchange(
+                ip, port, wire_http.build_get(host, path), tls=self.tls, timeout=timeout,
+                max_bytes=MAX_BYTES, complete=wire_http.response_complete)
+
+        observations: list[Observation] = []
+        errors: list[ProbeError] = []
+        for path in PATHS:
+            source = f"tcp/{port} GET {path}"
+            ex = await get(path)
+            resp = wire_http.parse_response(ex.data)
+            if not resp.valid:
+                if path == "/" and speculative:
+                    return ProbeResult()
+                errors.append(ProbeError(source, _failure(ex, resp.problem)))
+                if path == "/" or not ex.connected:
+                    return ProbeResult(tuple(observations), tuple(errors))
+                continue
+            observations.extend(wire_http.observations(resp, source))
+            if ex.error:
+                errors.append(ProbeError(source, ex.error))
+        source = f"tcp/{port} GET {FAVICON}"
+        ex = await get(FAVICON)
+        resp = wire_http.parse_response(ex.data)
+        if resp.valid and resp.status == 200 and resp.body:
+            observations.extend(wire_favicon.observations(resp.body, source))
+        elif ex.error:
+            errors.append(ProbeError(source, ex.error))
+        return ProbeResult(tuple(observations), tuple(errors), self.name)
+
+
+def _failure(ex: Exchange, problem: str) -> str:
+    """Why a reply gave no HTTP response: the transport error, silence, or the parser's reason."""
+    if ex.error:
+        return ex.error
+    if not ex.data:
+        return "no reply"
+    return f"not HTTP: {problem}" if problem else "not HTTP"

@@ -1,0 +1,88 @@
+"""End to end on the lab: every emulated device named right, negatives never blamed on a
+banned maker, hostile devices absorbed, and nothing sent but read-only requests."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from camaudit.audit import scan_devices
+from camaudit.lab.control import down, up
+from camaudit.model import Device
+from camaudit.targets import DEFAULT_PORTS
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab binds ports below 1024: needs root"),
+]
+
+NET = "127.78.0.0/24"
+BANNED = {"Hikvision", "Dahua", "Xiongmai"}
+READ_ONLY = {"GET", "OPTIONS", "DESCRIBE", "HANDSHAKE", "CONNECT"}
+
+
+@pytest.fixture(scope="module")
+def lab_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Any], list[Device],
+                                                                           Path]]:
+    tmp = tmp_path_factory.mktemp("lab")
+    state, log = tmp / "state.json", tmp / "requests.jsonl"
+    truth = up(NET, None, None, log, state, background=True, include_hostile=True)
+    try:
+        devices = scan_devices([d.ip for d in truth], list(DEFAULT_PORTS), timeout=1.0,
+                               host_timeout=8.0, banner_wait=0.5)
+    finally:
+        down(state)
+    yield truth, devices, log
+
+
+def test_every_lab_device_gets_its_maker_and_relabel_flag(lab_scan: Any) -> None:
+    truth, devices, _ = lab_scan
+    by_ip = {d.ip: d for d in devices}
+    wrong = []
+    for t in truth:
+        if t.maker is None:
+            continue
+        d = by_ip.get(t.ip)
+        got = (d.maker, d.relabeled) if d else (None, False)
+        want = (t.maker, t.brand != t.maker)
+        if got != want:
+            wrong.append(f"{t.profile} {t.ip}: got {got}, want {want}")
+    assert wrong == []
+
+
+def test_negatives_get_no_banned_maker(lab_scan: Any) -> None:
+    truth, devices, _ = lab_scan
+    by_ip = {d.ip: d for d in devices}
+    for t in truth:
+        if t.maker is None and t.ip in by_ip:
+            assert by_ip[t.ip].maker not in BANNED, t.profile
+
+
+def test_every_verdict_carries_evidence(lab_scan: Any) -> None:
+    _, devices, _ = lab_scan
+    for d in devices:
+        if d.maker:
+            assert d.evidence and 0 < d.confidence <= 1
+            assert all(e.rule and e.source for e in d.evidence)
+
+
+def test_hostile_devices_become_errors_not_crashes(lab_scan: Any) -> None:
+    truth, devices, _ = lab_scan
+    hostile_ips = {t.ip for t in truth if t.profile in {"slow", "oversized", "malformed",
+                                                          "xml-bomb"}}
+    assert hostile_ips, "the lab should include hostile profiles"
+    by_ip = {d.ip: d for d in devices}
+    assert any(by_ip[ip].errors for ip in hostile_ips if ip in by_ip)
+
+
+def test_scan_sent_only_read_only_requests(lab_scan: Any) -> None:
+    _, _, log = lab_scan
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines, "the lab logged no request"
+    assert {entry["method"] for entry in lines} <= READ_ONLY
+    assert all(set(entry) >= {"ip", "port", "proto", "method", "path"} for entry in lines)
