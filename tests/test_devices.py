@@ -69,3 +69,11 @@ def test_build_device_keeps_evidence_errors_and_mac() -> None:
     assert rec["errors"] == [{"source": "tcp/554 RTSP OPTIONS", "message": "timeout after 2.0s"}]
     assert rec["ports"] == [{"port": 80, "proto": "tcp", "service": "http"}]
     assert rec["first_seen"] == rec["last_seen"] == "2026-01-01T00:00:00Z"
+
+
+def test_open_ports_alone_never_name_a_maker() -> None:
+    alone = identify([m("port-37777", "port", 0.25, hw_maker="Dahua")])
+    assert alone.maker is None and alone.confidence == 0.0
+    backed = identify([m("port-37777", "port", 0.25, hw_maker="Dahua"),
+                       m("layout", "firmware", 0.85, hw_maker="Dahua")])
+    assert backed.maker == "Dahua" and backed.confidence > 0.85

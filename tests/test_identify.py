@@ -125,7 +125,7 @@ CASES = [
     ("telnet-banner", b"192.0.0.64 login: ", "Hikvision"),
     ("dhcp-vendor-class", b"AXIS,Network Camera,M3045-V,9.80.1", "Axis"),
     ("mac", b"68-6d-bc-ee-f8-f0\n", "Hikvision"),
-    ("open-ports", b"80/tcp,554/tcp,34567/tcp", "Xiongmai"),
+    ("open-ports", b"80/tcp,554/tcp,34567/tcp", None),  # a port alone only corroborates
     ("http-server", b"nginx/1.24.0", None),
 ]
 

@@ -58,7 +58,8 @@ class BrandLink:
         return f"{self.file}:{self.line}"
 
     def valid_on(self, day: dt.date) -> bool:
-        return (self.since is None or self.since <= day) and (self.until is None or day < self.until)
+        started = self.since is None or self.since <= day
+        return started and (self.until is None or day < self.until)
 
     def describe(self) -> str:
         """``brand Lorex: Dahua subsidiary until 2022-11-23 (grade A)``."""

@@ -10,6 +10,7 @@ from camaudit.fingerprints.matcher import Matcher, default_matcher
 from camaudit.model import Device
 from camaudit.net.transport import Transport
 from camaudit.pipeline import run_scan
+from camaudit.policy import Policy, load_policies, with_verdicts
 
 
 def now_iso() -> str:
@@ -19,15 +20,23 @@ def now_iso() -> str:
 def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport | None = None, *,
                  concurrency: int = 256, timeout: float = 2.0, host_timeout: float = 30.0,
                  banner_wait: float = 1.0, progress: Callable[[str], None] | None = None,
-                 matcher: Matcher | None = None) -> list[Device]:
-    """Scan ``ips`` on ``ports`` and return one device record per host that answered."""
+                 matcher: Matcher | None = None,
+                 policies: Sequence[Policy] | None = None) -> list[Device]:
+    """Scan ``ips`` on ``ports``: one device record per host that answered, with its verdicts
+    under ``policies`` (default: the US federal ones)."""
     matcher = matcher or default_matcher()
     seen = now_iso()
     results = run_scan(list(ips), list(ports), transport, concurrency=concurrency,
                        timeout=timeout, host_timeout=host_timeout, banner_wait=banner_wait,
                        progress=progress)
-    return [
+    devices = [
         build_device(r.ip, r.ports, r.observations, matcher.match_all(r.observations),
                      r.errors, seen)
         for r in results
     ]
+    return with_verdicts(devices, load_policies() if policies is None else policies)
+
+
+def any_covered(devices: Sequence[Device]) -> bool:
+    """True when some device is covered by some policy (the CLI's exit status 1)."""
+    return any(v.status == "covered" for d in devices for v in d.verdicts)

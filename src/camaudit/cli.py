@@ -94,7 +94,10 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
     DESCRIBE, a TLS handshake and banner reads on the ports that answered. Every answer is
     matched against the fingerprint rules; the output names maker, brand and relabeling with
-    the evidence. No credentials are tried and nothing is changed on the devices.
+    the evidence, and each device's verdicts under the FCC Covered List and NDAA section 889.
+    No credentials are tried and nothing is changed on the devices.
+
+    Exit status: 0 when no device is covered, 1 when some device is, 2 on bad input.
 
     \b
     Examples:
@@ -102,7 +105,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
     """
-    from camaudit.audit import scan_devices
+    from camaudit.audit import any_covered, scan_devices
     from camaudit.console import Progress
     from camaudit.reports import REPORTERS
     from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
@@ -117,6 +120,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
                                progress=progress.advance)
     meta = {"targets": list(targets), "hosts": len(ips), "ports": ports}
     _write(REPORTERS[fmt](devices, meta), output)
+    sys.exit(1 if any_covered(devices) else 0)
 
 
 # ---------------------------------------------------------------- identify
@@ -203,8 +207,11 @@ def rules_list(key: str | None) -> None:
 
 
 # ---------------------------------------------------------------- lab and demo
-from camaudit.lab_cli import demo, lab  # noqa: E402  (commands live beside their options)
+from camaudit.check_cli import check, report  # noqa: E402  (commands live beside their options)
+from camaudit.lab_cli import demo, lab  # noqa: E402
 
+cli.add_command(check)
+cli.add_command(report)
 cli.add_command(lab)
 cli.add_command(demo)
 

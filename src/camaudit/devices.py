@@ -3,7 +3,8 @@
 Pure functions. The maker is the firmware's maker, decided by technical evidence: each maker's
 matches combine as independent signals (1 - prod(1 - c)); the strongest maker wins and a
 conflicting maker lowers the confidence. The brand is the label the device shows (``hw.brand``
-evidence, else the maker's own name unless the firmware is an OEM build). ``relabeled`` is true
+evidence, else the maker's own name unless the firmware is an OEM build). Evidence of grade
+``port`` (an open vendor port) only corroborates: it never names a maker on its own. ``relabeled`` is true
 when brand and maker differ, or when the firmware is a brand-neutral OEM build.
 """
 
@@ -17,6 +18,7 @@ from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, P
 
 _GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
 MAX_EVIDENCE_VALUE = 300
+WEAK_ALONE = frozenset({"port"})
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,15 @@ def _best(matches: Sequence[Match], name: str) -> str | None:
 def identify(matches: Sequence[Match]) -> Identity:
     """Merge ``matches`` (all from one host or one pasted observation) into an Identity."""
     scores: dict[str, list[float]] = {}
+    beyond_ports: set[str] = set()
     for m in matches:
         named = m.get("hw.maker")
         if named is not None:
             scores.setdefault(named, []).append(m.confidence)
-    combined = {mk: _combine(cs) for mk, cs in scores.items()}
+            if m.grade not in WEAK_ALONE:
+                beyond_ports.add(named)
+    # An open port only corroborates: a maker named by nothing else is not named at all.
+    combined = {mk: _combine(cs) for mk, cs in scores.items() if mk in beyond_ports}
     maker: str | None = None
     confidence = 0.0
     if combined:

@@ -125,7 +125,10 @@ def evaluate(device: Device, policies: Sequence[Policy], *, on: dt.date | None =
 def _judge(device: Device, policy: Policy, maker: str | None, confidence: float,
            ev: Sequence[MakerEvidence], day: dt.date) -> Verdict:
     if maker is None:
-        return _unknown(policy, "no technical evidence names the maker", device)
+        named = sorted({e.maker for e in ev})
+        why = (f"the evidence names several makers ({', '.join(named)}) and the record none"
+               if named else "no technical evidence names the maker")
+        return _unknown(policy, why, device)
     mine = [e for e in ev if e.maker == maker]
     best = min((e.grade for e in mine), key=lambda g: _RANK[g], default=None)
     basis = f"maker {maker} ({_summary(mine)}; confidence {confidence:.2f})"
@@ -163,7 +166,7 @@ def _covered_verdict(device: Device, policy: Policy, hit: Covered, basis: str,
         parts += notes
         if hit.affiliates:
             parts.append("the policy extends to subsidiaries and affiliates")
-        parts.append(f"the firmware is {maker}'s whatever the label")
+        parts.append(f"the firmware is {maker}'s, so the label does not change the verdict")
     return Verdict(policy.id, "covered", "; ".join(parts), policy.references + hit.references)
 
 

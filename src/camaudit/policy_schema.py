@@ -90,7 +90,9 @@ class Fields:
 
     def texts(self, name: str, required: bool = False) -> tuple[str, ...]:
         value = self.raw.get(name)
-        if value is None and not required:
+        if value is None:
+            if required:
+                raise self.fail(name, "is missing")
             return ()
         if isinstance(value, str):
             value = [value]
@@ -115,7 +117,9 @@ class Fields:
 
     def items(self, name: str, required: bool = True) -> list[Any]:
         value = self.raw.get(name)
-        if value is None and not required:
+        if value is None:
+            if required:
+                raise self.fail(name, "is missing")
             return []
         if not isinstance(value, list) or (required and not value):
             raise self.fail(name, "must be a non-empty list")

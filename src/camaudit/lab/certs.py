@@ -29,7 +29,7 @@ _OIDS = {"CN": NameOID.COMMON_NAME, "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
          "O": NameOID.ORGANIZATION_NAME, "L": NameOID.LOCALITY_NAME,
          "ST": NameOID.STATE_OR_PROVINCE_NAME, "C": NameOID.COUNTRY_NAME,
          "emailAddress": NameOID.EMAIL_ADDRESS}
-_NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+_NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

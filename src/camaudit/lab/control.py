@@ -1,9 +1,10 @@
 """Bring the lab up, list it, take it down (the functions behind ``camaudit lab up|list|down``).
 
-A running lab is described by a state file (JSON ``{"pid", "devices": [LabDevice.to_json()],
-"log"}``) at ``state_path``, default ``$CAMAUDIT_LAB_STATE`` or
+A running lab is described by a state file (JSON ``{"pid", "started", "log", "devices":
+[LabDevice.to_json()]}``) at ``state_path``, default ``$CAMAUDIT_LAB_STATE`` or
 ``<tmpdir>/camaudit-lab-<uid>.json``. Only one lab runs per state file. A state file whose
-process is gone (or is no longer a camaudit process) is stale: ``down`` and ``up`` clean it up.
+process is gone (or whose pid now belongs to a later process: the recorded start time differs)
+is stale: ``down`` and ``up`` clean it up.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import camaudit
@@ -37,27 +39,53 @@ def default_state_path() -> Path:
     return Path(tempfile.gettempdir()) / f"camaudit-lab-{os.getuid()}.json"
 
 
-def _read_state(path: Path) -> tuple[int, list[LabDevice]] | None:
-    """(pid, devices), None when there is no state file; unreadable files count as stale."""
+@dataclass(frozen=True, slots=True)
+class _State:
+    pid: int
+    started: str | None  # process start time (/proc/<pid>/stat field 22), guards pid reuse
+    devices: list[LabDevice]
+
+    def running(self) -> bool:
+        return process_alive(self.pid, self.started)
+
+
+def _read_state(path: Path) -> _State | None:
+    """The state file, None when there is none; unreadable files count as stale (pid 0)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return int(data["pid"]), [LabDevice.from_json(d) for d in data["devices"]]
+        started = data.get("started")
+        return _State(int(data["pid"]), None if started is None else str(started),
+                      [LabDevice.from_json(d) for d in data["devices"]])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, LabError):
-        return 0, []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, LabError):
+        return _State(0, None, [])
 
 
 def _write_state(path: Path, pid: int, devices: list[LabDevice], log: Path | None) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    state = {"pid": pid, "log": None if log is None else str(log),
+    state = {"pid": pid, "started": _start_time(pid), "log": None if log is None else str(log),
              "devices": [d.to_json() for d in devices]}
     tmp.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _alive(pid: int) -> bool:
-    """True when ``pid`` is a running (not zombie) camaudit process."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (field 3 onwards), None if unknown."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
+
+
+def process_alive(pid: int, started: str | None = None) -> bool:
+    """True when ``pid`` runs (not a zombie) and, if ``started`` is given and /proc can tell,
+    is the same process that was recorded (not a later one that reused the pid)."""
     if pid <= 0:
         return False
     with contextlib.suppress(ChildProcessError):
@@ -69,14 +97,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    proc = Path(f"/proc/{pid}")
-    try:
-        stat = (proc / "stat").read_text()
-        cmdline = (proc / "cmdline").read_bytes()
-    except OSError:
+    fields = _proc_stat(pid)
+    if fields is None:
         return True
-    state = stat.rsplit(")", 1)[-1].split()[:1]
-    return state != ["Z"] and b"camaudit" in cmdline
+    if fields[:1] == ["Z"]:
+        return False
+    return started is None or _start_time(pid) in (None, started)
 
 
 def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | None = None,
@@ -93,8 +119,8 @@ def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | N
     """
     path = state_path or default_state_path()
     state = _read_state(path)
-    if state is not None and _alive(state[0]):
-        raise LabError(f"a lab is already running (pid {state[0]}, state file {path}); "
+    if state is not None and state.running():
+        raise LabError(f"a lab is already running (pid {state.pid}, state file {path}); "
                        "take it down first")
     if state is not None:
         path.unlink(missing_ok=True)
@@ -115,7 +141,7 @@ def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | N
         asyncio.run(serve_until_signal(devices, log, ready))
     finally:
         current = _read_state(path)
-        if current is not None and current[0] == os.getpid():
+        if current is not None and current.pid == os.getpid():
             path.unlink(missing_ok=True)
     return devices
 
@@ -155,32 +181,31 @@ def down(state_path: Path | None = None) -> int:
     state = _read_state(path)
     if state is None:
         return 0
-    pid, devices = state
     stopped = 0
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        if not _wait_gone(pid, STOP_TIMEOUT):
+    if state.running():
+        os.kill(state.pid, signal.SIGTERM)
+        if not _wait_gone(state, STOP_TIMEOUT):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _wait_gone(pid, STOP_TIMEOUT)
-        stopped = len(devices)
+                os.kill(state.pid, signal.SIGKILL)
+            _wait_gone(state, STOP_TIMEOUT)
+        stopped = len(state.devices)
     path.unlink(missing_ok=True)
     return stopped
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
+def _wait_gone(state: _State, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not state.running():
             return True
         time.sleep(0.02)
-    return not _alive(pid)
+    return not state.running()
 
 
 def list_devices(state_path: Path | None = None) -> list[LabDevice]:
     """Ground truth of the running lab of ``state_path``; empty when none is running."""
     path = state_path or default_state_path()
     state = _read_state(path)
-    if state is None or not _alive(state[0]):
+    if state is None or not state.running():
         return []
-    return state[1]
+    return state.devices

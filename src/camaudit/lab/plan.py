@@ -17,7 +17,7 @@ from camaudit.errors import LabError
 from camaudit.lab.profiles import Profile, load_profiles
 from camaudit.lab.render import expand_pattern, render
 
-LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 DEFAULT_NET = "127.77.0.0/24"
 
 

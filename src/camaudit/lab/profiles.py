@@ -47,7 +47,7 @@ import yaml
 
 from camaudit.errors import RuleError
 from camaudit.fingerprints.schema import vocab
-from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, placeholders
+from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, template_names
 
 SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
 BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
@@ -57,6 +57,8 @@ _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile"
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
                  "methods", "banner", "banner_b64", "tls"}
+
+_META = ("__line__", "__lines__")  # line numbers the loader adds to every mapping
 
 DN = tuple[tuple[str, str], ...]
 
@@ -156,6 +158,8 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {getattr(k, "value", None): k.start_mark.line + 1
+                            for k, _ in node.value}
     return mapping
 
 
@@ -169,7 +173,11 @@ class _Doc:
         self.filename = filename
 
     def fail(self, node: Any, field: str, problem: str) -> NoReturn:
-        line = node.get("__line__", 0) if isinstance(node, dict) else 0
+        """Raise naming the line of the field's key when known, else of its mapping."""
+        line = 0
+        if isinstance(node, dict):
+            key = field.rsplit(".", 1)[-1].split("[", 1)[0]
+            line = node.get("__lines__", {}).get(key, node.get("__line__", 0))
         raise RuleError(f"{self.filename}:{line}: {field}: {problem}")
 
     def get(self, node: dict[str, Any], key: str, field: str, kind: type | tuple[type, ...],
@@ -186,13 +194,13 @@ class _Doc:
     def keys(self, node: Any, allowed: set[str], field: str) -> dict[str, Any]:
         if not isinstance(node, dict):
             self.fail(node, field or "(top)", "expected a mapping")
-        unknown = sorted(str(k) for k in node if k not in allowed and k != "__line__")
+        unknown = sorted(str(k) for k in node if k not in allowed and k not in _META)
         if unknown:
             self.fail(node, f"{field}{unknown[0]}", "unknown field")
         return node
 
     def text(self, node: dict[str, Any], value: str, field: str, names: set[str]) -> str:
-        unknown = sorted(placeholders(value) - names)
+        unknown = sorted(template_names(value) - names)
         if unknown:
             self.fail(node, field, f"unknown template {{{unknown[0]}}}")
         return value
@@ -283,7 +291,7 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
     elif kind == "rtsp":
         for method, reply in doc.get(node, "methods", field + ".", dict,
                                       required=False, default={}).items():
-            if method != "__line__":
+            if method not in _META:
                 methods.append((str(method), _reply(doc, reply, f"{field}.methods.{method}",
                                                     version, names)))
         default = _reply(doc, doc.get(node, "default", field + ".", dict), f"{field}.default",
@@ -294,7 +302,7 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
             banner = _b64(doc, node, "banner_b64", f"{field}.banner_b64")
         else:
             text = doc.get(node, "banner", field + ".", str)
-            banner = doc.text(node, text, f"{field}.banner", names).encode("utf-8")
+            banner = doc.text(node, text, f"{field}.banner", set()).encode("utf-8")
     tls = None
     if kind == "https":
         tnode = doc.keys(doc.get(node, "tls", field + ".", dict), {"subject", "issuer", "days"},
@@ -361,7 +369,7 @@ def parse_profile(text: str, filename: str) -> Profile:
         doc.fail(node, "sources", "expected a non-empty list of strings")
     models = doc.get(node, "models", "", list, required=False, default=[])
     extras_raw = doc.get(node, "extras", "", dict, required=False, default={})
-    extras = tuple((str(k), str(v)) for k, v in extras_raw.items() if k != "__line__")
+    extras = tuple((str(k), str(v)) for k, v in extras_raw.items() if k not in _META)
     clash = {k for k, _ in extras} & (DEVICE_NAMES | REQUEST_NAMES)
     if clash:
         doc.fail(node, "extras", f"{sorted(clash)[0]!r} is a built-in template name")

@@ -1,9 +1,9 @@
 """Sans-I/O pieces of the lab: templates, serial patterns, dates, request heads, reply bytes.
 
 Nothing here touches a socket and nothing here raises on hostile bytes: ``parse_head`` marks a
-request invalid instead, ``render`` leaves unknown placeholders as they are.
+request invalid instead, ``render`` leaves unknown template fields as they are.
 
-Templates are ``{name}`` placeholders in header lines, bodies, banners and certificate names.
+Templates are ``{name}`` fields in header lines, bodies, banners and certificate names.
 Device values (fixed per emulated device): ``ip``, ``mac`` (``aa:bb:..``), ``mac_dash``
 (``aa-bb-..``), ``mac_hex`` (``aabb..``), ``serial``, ``model`` and the profile's ``extras``.
 Request values (fresh per reply): ``date_http`` (RFC 1123), ``date_ctime``
@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+TEMPLATE_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 DEVICE_NAMES = frozenset({"ip", "mac", "mac_dash", "mac_hex", "serial", "model"})
 REQUEST_NAMES = frozenset({"date_http", "date_ctime", "date_rtsp_hik", "cseq", "nonce",
                            "content_length"})
@@ -40,14 +40,14 @@ _PATTERN_SETS = {"#": string.digits, "@": string.ascii_uppercase + string.digits
 _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 
 
-def placeholders(text: str) -> set[str]:
-    """Names of the ``{name}`` placeholders in ``text``."""
-    return set(PLACEHOLDER.findall(text))
+def template_names(text: str) -> set[str]:
+    """Names of the ``{name}`` template fields in ``text``."""
+    return set(TEMPLATE_FIELD.findall(text))
 
 
 def render(text: str, values: Mapping[str, str]) -> str:
     """Replace each ``{name}`` whose name is in ``values``; leave others untouched."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return TEMPLATE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def expand_pattern(pattern: str, rng: random.Random) -> str:

@@ -33,12 +33,14 @@ log = logging.getLogger(__name__)
 MAX_STDIN = 16 << 20
 
 
-def _ssl_context(cert_dir: Path, name: str, key_pem: bytes, chain_pem: bytes) -> ssl.SSLContext:
-    key_file, chain_file = cert_dir / f"{name}.key", cert_dir / f"{name}.pem"
-    key_file.write_bytes(key_pem)
-    chain_file.write_bytes(chain_pem)
+def _ssl_context(key_pem: bytes, chain_pem: bytes) -> ssl.SSLContext:
+    """A server context; the PEM files ``ssl`` needs exist only while it loads them."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(chain_file, key_file)
+    with tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
+        key_file, chain_file = Path(tmp) / "key.pem", Path(tmp) / "chain.pem"
+        key_file.write_bytes(key_pem)
+        chain_file.write_bytes(chain_pem)
+        ctx.load_cert_chain(chain_file, key_file)
     return ctx
 
 
@@ -96,36 +98,34 @@ async def serve(devices: Sequence[LabDevice], log_path: Path | None = None,
     timeouts = timeouts or Timeouts()
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_quiet_handler)
-    with tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
-        try:
-            for device in devices:
-                profile = profiles.get(device.profile)
-                if profile is None:
-                    raise LabError(f"device {device.ip}: unknown lab profile {device.profile!r}")
-                values = device.values(profile)
-                for service in profile.services:
-                    tls = None
-                    if service.tls is not None:
-                        pair = make_cert(profile.id, service.tls, values)
-                        tls = _ssl_context(Path(tmp), f"{device.ip}-{service.port}",
-                                           pair.key_pem, pair.chain_pem)
-                    ep = Endpoint(device.ip, service, values, tls, request_log, timeouts)
-                    try:
-                        server = await asyncio.start_server(
-                            tasks.callback(ep), host=device.ip, port=service.port,
-                            reuse_address=True, limit=MAX_HEAD)
-                    except OSError as e:
-                        raise LabError(f"cannot bind {device.ip}:{service.port}: "
-                                       f"{e.strerror or e}") from e
-                    servers.append(server)
-            if ready is not None:
-                ready()
-            await asyncio.Event().wait()
-        finally:
-            for server in servers:
-                server.close()
-            await tasks.cancel_all()
-            request_log.close()
+    try:
+        for device in devices:
+            profile = profiles.get(device.profile)
+            if profile is None:
+                raise LabError(f"device {device.ip}: unknown lab profile {device.profile!r}")
+            values = device.values(profile)
+            for service in profile.services:
+                tls = None
+                if service.tls is not None:
+                    pair = make_cert(profile.id, service.tls, values)
+                    tls = _ssl_context(pair.key_pem, pair.chain_pem)
+                ep = Endpoint(device.ip, service, values, tls, request_log, timeouts)
+                try:
+                    server = await asyncio.start_server(
+                        tasks.callback(ep), host=device.ip, port=service.port,
+                        reuse_address=True, limit=MAX_HEAD)
+                except OSError as e:
+                    raise LabError(f"cannot bind {device.ip}:{service.port}: "
+                                   f"{e.strerror or e}") from e
+                servers.append(server)
+        if ready is not None:
+            ready()
+        await asyncio.Event().wait()
+    finally:
+        for server in servers:
+            server.close()
+        await tasks.cancel_all()
+        request_log.close()
 
 
 def _quiet_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -1,0 +1,246 @@
+"""``camaudit check`` (devices against policies) and ``camaudit report`` (FAR 52.204-25 worksheet).
+
+Both read the device records a scan wrote (``scan --format json`` or ``jsonl``), evaluate the
+policies in ``rules/policies/`` or the user's own policy files, and print. Errors in the input
+or in a policy file raise ``UsageError``/``RuleError`` naming file, line and field; the CLI group
+turns them into one line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from camaudit.errors import UsageError
+from camaudit.model import Device
+
+CHECK_FORMATS = ("table", "json", "csv")
+REPORT_FORMATS = ("far-889", "json")
+CSV_COLUMNS = ("ip", "mac", "maker", "brand", "model", "relabeled", "confidence", "policy",
+               "status", "reason", "references")
+
+
+def _record(raw: Any, where: str) -> Device:
+    from camaudit.policy_schema import device_from_record
+
+    try:
+        return device_from_record(raw)
+    except KeyError as e:
+        raise UsageError(f"{where}: device record lacks field {e}") from e
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"{where}: not a device record: {e}") from e
+
+
+def read_devices(path: Path) -> list[Device]:
+    """Device records from a scan JSON document, a JSON list, or JSONL (one record per line)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read '{path}': {getattr(e, 'strerror', None) or e}") from e
+    stripped = text.lstrip()
+    if not stripped:
+        raise UsageError(f"{path}:1: empty input: expected scan JSON or JSONL device records")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        if e.msg == "Extra data" and stripped.startswith("{"):
+            return _read_lines(path, text)
+        raise UsageError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from e
+    if isinstance(doc, dict) and "devices" in doc:
+        records = doc["devices"]
+        if not isinstance(records, list):
+            raise UsageError(f"{path}:1: field 'devices' must be a list of device records")
+        return [_record(r, f"{path}: devices[{i}]") for i, r in enumerate(records)]
+    if isinstance(doc, list):
+        return [_record(r, f"{path}: [{i}]") for i, r in enumerate(doc)]
+    if isinstance(doc, dict):
+        return [_record(doc, f"{path}:1")]
+    raise UsageError(f"{path}:1: expected a scan document with 'devices', or device records")
+
+
+def _read_lines(path: Path, text: str) -> list[Device]:
+    out: list[Device] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{path}:{n}: invalid JSON line: {e.msg}") from e
+        out.append(_record(raw, f"{path}:{n}"))
+    return out
+
+
+def _policies(names: Sequence[str], files: Sequence[Path]) -> list[Any]:
+    from camaudit.policy import load_policies
+    from camaudit.policy_schema import policy_names
+
+    if "all" in names:
+        names = policy_names()
+    return load_policies(list(names) if names or files else None, files)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
+    click.echo(f"wrote {output}", err=True)
+
+
+def render_table(devices: Sequence[Device]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"camaudit check: {len(devices)} device(s)", title_justify="left")
+    for col in ("IP", "Maker", "Brand", "Policy", "Status", "Reason"):
+        table.add_column(col, overflow="fold")
+    for d in devices:
+        for v in d.verdicts:
+            table.add_row(Text(d.ip), Text(d.maker or "-"), Text(d.brand or "-"), Text(v.policy),
+                          Text(v.status), Text(v.reason))
+    out = io.StringIO()
+    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
+    return out.getvalue()
+
+
+def render_csv(devices: Sequence[Device]) -> str:
+    from camaudit.reports.csv_report import _cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for d in devices:
+        for v in d.verdicts:
+            values = (d.ip, d.mac, d.maker, d.brand, d.model, str(d.relabeled).lower(),
+                      f"{d.confidence:.2f}", v.policy, v.status, v.reason,
+                      "; ".join(v.references))
+            w.writerow([_cell(x) for x in values])
+    return buf.getvalue()
+
+
+def render_json(devices: Sequence[Device], meta: dict[str, Any]) -> str:
+    from camaudit import __version__
+
+    doc = {"camaudit": __version__, "check": meta, "devices": [d.to_json() for d in devices]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command()
+@click.option("--input", "input_path", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="Scan output to check: scan --format json or jsonl.")
+@click.option("--policy", "names", multiple=True, metavar="NAME",
+              help="Shipped policy to apply (repeatable; 'all' for every one). Default: the US "
+                   "federal ones, fcc-covered-list and ndaa-889.")
+@click.option("--policy-file", "files", multiple=True, metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Your own policy file (repeatable; format in docs/policies.md). Alone it "
+                   "replaces the default policies; add --policy to keep shipped ones.")
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
+@click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
+              help="Judge as of this date (default: today); listings have start dates.")
+@click.option("--verify-policies", is_flag=True,
+              help="Run every policy's and attribution entry's examples (plus --policy-file "
+                   "files) and print problems as FILE:LINE: message; exit 1 if any.")
+@click.option("--list-policies", is_flag=True, help="List the shipped policies and exit.")
+def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ...], fmt: str,
+          output: Path | None, day: dt.datetime | None, verify_policies: bool,
+          list_policies: bool) -> None:
+    """Judge scanned devices against bans and procurement rules.
+
+    Each device gets one verdict per policy: covered, not-covered or unknown (too little
+    evidence to say), with the reason, the evidence grade and the legal references. The
+    maker is decided by technical evidence; brand lists only explain it. Exit status 1 when
+    any device is covered, 0 otherwise, 2 on bad input or a bad policy file.
+
+    \b
+    Examples:
+      camaudit scan 10.0.0.0/24 --format json -o scan.json
+      camaudit check --input scan.json
+      camaudit check --input scan.json --policy ndaa-889 --policy uk-sensitive-sites
+      camaudit check --input scan.json --policy all --format csv -o verdicts.csv
+      camaudit check --input scan.json --policy-file our-policy.yaml
+      camaudit check --verify-policies --policy-file our-policy.yaml
+    """
+    from camaudit.policy import load_policies, with_verdicts
+    from camaudit.policy import verify_policies as verify
+
+    if list_policies:
+        from camaudit.policy_schema import policy_names
+
+        for p in load_policies(policy_names()):
+            click.echo(f"{p.id}\t{p.jurisdiction}\t{p.title}")
+        return
+    if verify_policies:
+        problems = verify(files)
+        for line in problems:
+            click.echo(line)
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1 if problems else 0)
+    if input_path is None:
+        raise UsageError("check needs --input FILE (scan output in JSON or JSONL)")
+    policies = _policies(names, files)
+    on = day.date() if day else dt.date.today()
+    devices = with_verdicts(read_devices(input_path), policies, on=on)
+    covered = sum(any(v.status == "covered" for v in d.verdicts) for d in devices)
+    if fmt == "json":
+        meta = {"input": str(input_path), "date": on.isoformat(),
+                "policies": [p.id for p in policies], "covered_devices": covered}
+        text = render_json(devices, meta)
+    else:
+        text = render_csv(devices) if fmt == "csv" else render_table(devices)
+    _write(text, output)
+    sys.exit(1 if covered else 0)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True,
+              help="far-889: FAR 52.204-25(d)(2)(i) worksheet (CSV) of covered devices; "
+                   "json: the device records with their verdicts.")
+@click.option("--input", "input_path", required=True, metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Scan output to report on: scan --format json or jsonl.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
+              help="Judge as of this date (default: today).")
+def report(fmt: str, input_path: Path, output: Path | None, day: dt.datetime | None) -> None:
+    """Write a report over scanned devices.
+
+    The far-889 worksheet has one row per device covered under NDAA FY2019 section 889,
+    with the fields FAR 52.204-25(d)(2)(i) asks for (brand; model, OEM, part or wholesaler
+    number; item description), empty contract and supplier fields (contract and order
+    number, supplier name, UEI, CAGE) for you to fill, and the evidence behind each row.
+    The scan supports, but does not replace, the reasonable inquiry.
+
+    \b
+    Examples:
+      camaudit report --format far-889 --input scan.json -o far-889.csv
+      camaudit report --format json --input scan.jsonl -o verdicts.json
+    """
+    from camaudit.policy import load_policies, with_verdicts
+    from camaudit.reports import far889
+
+    on = day.date() if day else dt.date.today()
+    policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
+    devices = with_verdicts(read_devices(input_path), policies, on=on)
+    meta = {"input": str(input_path), "date": on.isoformat(),
+            "policies": [p.id for p in policies]}
+    text = far889.render(devices, meta) if fmt == "far-889" else render_json(devices, meta)
+    _write(text, output)

@@ -1,0 +1,93 @@
+"""Lab test fixtures: run ``serve()`` in-process and talk to it (127.66.0.0/28 only).
+
+Tests get the helpers as fixtures (``run_lab``, ``exchange``, ``client_tls``, ``records``)
+because pytest runs with ``--import-mode=importlib`` (no sibling imports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from camaudit.lab.handlers import Timeouts
+from camaudit.lab.plan import LabDevice
+from camaudit.lab.server import serve
+
+FAST = Timeouts(head=2.0, idle=0.5, hold=0.3, tls=2.0, stream=5.0, write=2.0)
+
+
+def _run_lab(devices: list[LabDevice], log: Path | None,
+             body: Callable[[dict[str, LabDevice]], Awaitable[None]]) -> None:
+    async def main() -> None:
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(devices, log, ready.set, timeouts=FAST))
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            waiter.cancel()
+            await task  # raises the startup error
+        try:
+            await body({d.profile: d for d in devices})
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    asyncio.run(main())
+
+
+async def _exchange(ip: str, port: int, request: bytes, limit: int = 1 << 20) -> bytes:
+    reader, writer = await asyncio.open_connection(ip, port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        data = bytearray()
+        while len(data) < limit:
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            data += chunk
+        return bytes(data)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+def _client_tls() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _records(log: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@pytest.fixture
+def run_lab() -> Callable[[list[LabDevice], Path | None,
+                           Callable[[dict[str, LabDevice]], Awaitable[None]]], None]:
+    """Run ``serve()`` for devices, await ``body(by_profile)``, then cancel the lab."""
+    return _run_lab
+
+
+@pytest.fixture
+def exchange() -> Callable[..., Awaitable[bytes]]:
+    """Send bytes to ip:port and read until the server closes (or ``limit`` bytes)."""
+    return _exchange
+
+
+@pytest.fixture
+def client_tls() -> ssl.SSLContext:
+    """A TLS client context that accepts the lab's self-made certificates."""
+    return _client_tls()
+
+
+@pytest.fixture
+def records() -> Callable[[Path], list[dict[str, object]]]:
+    """Parse a request log into its JSON records."""
+    return _records

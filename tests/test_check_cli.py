@@ -1,0 +1,177 @@
+"""``camaudit check`` and ``camaudit report``: input forms, output formats, exit codes, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from camaudit.check_cli import check, read_devices, report
+from camaudit.cli import _Group
+from camaudit.errors import RuleError, UsageError
+from camaudit.model import Device, Evidence
+
+DATA = Path(__file__).parent / "data" / "policies"
+
+
+def _record(ip: str, maker: str | None, rule: str | None, brand: str | None = None,
+            confidence: float = 0.85, model: str | None = None) -> dict[str, object]:
+    ev = (Evidence("tcp/80 GET /", "http.header.server", "", rule),) if rule else ()
+    return Device(ip=ip, maker=maker, brand=brand, relabeled=bool(brand and brand != maker),
+                  model=model, confidence=confidence, evidence=ev).to_json()
+
+
+RECORDS = [
+    _record("127.0.0.21", "Hikvision", "hikvision-webs", brand="EZVIZ", model="=HYPERLINK(1)"),
+    _record("127.0.0.22", "Dahua", "dahua-dhip", brand="Lorex", confidence=0.95),
+    _record("127.0.0.23", "Axis", "axis-device-cert-subject"),
+    _record("127.0.0.24", None, None),
+]
+
+
+@pytest.fixture
+def scan(tmp_path: Path) -> Path:
+    path = tmp_path / "scan.json"
+    doc = {"camaudit": "0.1.0", "scan": {"targets": ["127.0.0.0/24"]}, "devices": RECORDS}
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+def _group() -> click.Group:
+    """The commands under the CLI group class, as cli.py registers them."""
+    group = _Group("camaudit")
+    group.add_command(check)
+    group.add_command(report)
+    return group
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(_group(), list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_prints_a_table_and_exits_1_when_a_device_is_covered(scan: Path) -> None:
+    code, out, _ = run("check", "--input", str(scan), "--date", "2025-09-01")
+    assert code == 1
+    assert "127.0.0.21" in out and "fcc-covered-list" in out and "ndaa-889" in out
+    assert "not-covered" in out and "unknown" in out
+
+
+def test_check_exits_0_when_nothing_is_covered(tmp_path: Path) -> None:
+    path = tmp_path / "clean.jsonl"
+    path.write_text(json.dumps(RECORDS[2]) + "\n" + json.dumps(RECORDS[3]) + "\n",
+                    encoding="utf-8")
+    code, out, _ = run("check", "--input", str(path), "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["check"]["policies"] == ["fcc-covered-list", "ndaa-889"]
+    assert doc["check"]["covered_devices"] == 0
+    statuses = [[v["status"] for v in d["verdicts"]] for d in doc["devices"]]
+    assert statuses == [["not-covered", "not-covered"], ["unknown", "unknown"]]
+
+
+def test_check_json_and_csv_carry_verdicts(scan: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "v.csv"
+    code, _, err = run("check", "--input", str(scan), "--policy", "all", "--format", "csv",
+                       "-o", str(out_file), "--date", "2025-09-01")
+    assert code == 1 and f"wrote {out_file}" in err
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8"))))
+    assert len(rows) == 4 * 7
+    lorex = [r for r in rows if r["ip"] == "127.0.0.22" and r["policy"] == "ndaa-889"]
+    assert lorex[0]["status"] == "covered" and "brand Lorex" in lorex[0]["reason"]
+    assert "FAR 52.204-25" in lorex[0]["references"]
+    assert {r["model"] for r in rows if r["ip"] == "127.0.0.21"} == {"'=HYPERLINK(1)"}
+
+
+def test_policy_file_alone_replaces_the_defaults(scan: Path, tmp_path: Path) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "policies.md").read_text(encoding="utf-8")
+    policy = doc.split("<!-- user-policy-example -->")[1].split("```yaml\n")[1].split("```")[0]
+    path = tmp_path / "our-policy.yaml"
+    path.write_text(policy, encoding="utf-8")
+    code, out, _ = run("check", "--input", str(scan), "--policy-file", str(path),
+                       "--format", "json")
+    assert code == 1
+    assert json.loads(out)["check"]["policies"] == ["our-policy"]
+    code, out, _ = run("check", "--input", str(scan), "--policy-file", str(path),
+                       "--policy", "uk-sensitive-sites", "--format", "json")
+    assert json.loads(out)["check"]["policies"] == ["uk-sensitive-sites", "our-policy"]
+
+
+def test_bad_policy_file_is_exit_2_naming_file_line_and_field(scan: Path) -> None:
+    bad = DATA / "unknown-field.yaml"
+    code, _, err = run("check", "--input", str(scan), "--policy-file", str(bad))
+    assert code == 2
+    assert err.strip() == (f"camaudit: error: {bad}:8: covers entry: unknown field 'afiliates' "
+                           "(allowed: affiliates, entity, grade, makers, references, scope, "
+                           "since, wording)")
+
+
+def test_commands_raise_camaudit_errors_for_the_cli_group(scan: Path) -> None:
+    result = CliRunner().invoke(check, ["--input", str(scan), "--policy", "nope"])
+    assert isinstance(result.exception, RuleError)
+    result = CliRunner().invoke(check, [])
+    assert isinstance(result.exception, UsageError)
+    assert "check needs --input FILE" in str(result.exception)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "in.json:1: empty input"),
+    ('{"devices": [\n  {"ip": "x",}\n]}', "in.json:2: invalid JSON"),
+    ('{"ip": "a"}\n{"ip": \n', "in.json:2: invalid JSON line"),
+    ('{"devices": [{"maker": "Dahua"}]}', "in.json: devices[0]: device record lacks field 'ip'"),
+    ('{"devices": {"ip": "a"}}', "in.json:1: field 'devices' must be a list"),
+    ('[{"ip": "a", "confidence": "high"}]', "in.json: [0]: not a device record"),
+    ("42", "in.json:1: expected a scan document"),
+])
+def test_bad_input_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "in.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UsageError) as e:
+        read_devices(path)
+    assert str(e.value).startswith(f"{tmp_path}/{message}"), str(e.value)
+
+
+def test_input_forms_give_the_same_devices(scan: Path, tmp_path: Path) -> None:
+    jsonl = tmp_path / "scan.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n\n" for r in RECORDS), encoding="utf-8")
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps(RECORDS), encoding="utf-8")
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(RECORDS[0]), encoding="utf-8")
+    assert read_devices(scan) == read_devices(jsonl) == read_devices(listed)
+    assert read_devices(one) == read_devices(scan)[:1]
+    with pytest.raises(UsageError, match="cannot read"):
+        read_devices(tmp_path / "absent.json")
+
+
+def test_verify_and_list_policies() -> None:
+    code, out, err = run("check", "--verify-policies")
+    assert (code, out) == (0, "") and "0 problem(s)" in err
+    code, out, _ = run("check", "--verify-policies", "--policy-file",
+                       str(DATA / "failing-examples.yaml"))
+    assert code == 1 and "failing-examples.yaml:11: example 'Axis said to be covered'" in out
+    code, out, _ = run("check", "--list-policies")
+    assert code == 0 and out.count("\n") == 7 and out.startswith("au-government\t")
+
+
+def test_report_far_889_writes_one_row_per_covered_device(scan: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "far.csv"
+    code, _, _ = run("report", "--format", "far-889", "--input", str(scan), "-o", str(out_file),
+                     "--date", "2025-09-01")
+    assert code == 0
+    lines = out_file.read_text(encoding="utf-8").splitlines()
+    assert "does not replace, the reasonable inquiry" in lines[1]
+    data = [r for r in csv.reader(lines) if not r[0].startswith("#")]
+    assert [r[data[0].index("ip")] for r in data[1:]] == ["127.0.0.21", "127.0.0.22"]
+
+
+def test_report_json_and_required_options(scan: Path) -> None:
+    code, out, _ = run("report", "--format", "json", "--input", str(scan))
+    assert code == 0 and len(json.loads(out)["devices"][0]["verdicts"]) == 2
+    code, _, err = run("report", "--input", str(scan))
+    assert code == 2 and "--format" in err

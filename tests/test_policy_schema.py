@@ -1,0 +1,116 @@
+"""Policy files: the shipped ones parse; each malformed file fails naming file, line and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from camaudit.errors import RuleError
+from camaudit.model import Device, Evidence, Port, Verdict
+from camaudit.policy_schema import (
+    device_from_record,
+    parse_policy_file,
+    policies_dir,
+    policy_names,
+    read_policy,
+)
+
+BAD = Path(__file__).parent / "data" / "policies"
+
+
+def test_shipped_policies_are_the_ones_the_issue_asks_for() -> None:
+    assert policy_names() == ["au-government", "ca-hikvision-2025", "fcc-covered-list",
+                              "ndaa-889", "uk-sensitive-sites", "us-louisiana", "us-texas"]
+
+
+def test_a_shipped_policy_parses_into_its_fields() -> None:
+    path = policies_dir() / "ndaa-889.yaml"
+    p = parse_policy_file(path.read_text(encoding="utf-8"), path.name)
+    assert p.id == "ndaa-889" and p.grade == "A" and p.min_grade == "onvif"
+    assert p.min_confidence == 0.5
+    hik = next(c for c in p.covers if c.makers == ("Hikvision",))
+    assert hik.affiliates and hik.since == dt.date(2019, 8, 13)
+    assert hik.scope is not None and "critical infrastructure" in hik.scope
+    huawei = next(c for c in p.covers if c.makers == ("Huawei",))
+    assert huawei.scope is None
+    assert any("Pub. L. 115-232" in r for r in p.references)
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("bad-yaml", "bad-yaml.yaml:6: invalid YAML: expected ',' or ']'"),
+    ("unknown-field", "unknown-field.yaml:8: covers entry: unknown field 'afiliates'"),
+    ("missing-field", "missing-field.yaml:8: covers entry: field 'makers' is missing"),
+    ("unknown-status", "unknown-status.yaml:13: example: field 'expect' 'banned' is not a "
+                       "status (covered, not-covered, unknown)"),
+    ("bad-grade", "bad-grade.yaml:8: covers entry: field 'grade' 'D' is not an evidence grade"),
+    ("bad-date", "bad-date.yaml:8: covers entry: field 'since' must be a date YYYY-MM-DD"),
+    ("wrong-name", "wrong-name.yaml:1: policy file: field 'policy' 'another-name' must match "
+                   "the file name"),
+])
+def test_each_malformed_policy_file_names_file_line_and_field(name: str, message: str) -> None:
+    path = BAD / f"{name}.yaml"
+    with pytest.raises(RuleError) as e:
+        read_policy(path)
+    text = str(e.value)
+    assert text.startswith(str(BAD / message.split(":", 1)[0])), text
+    assert message.split(":", 1)[1] in text
+
+
+MINIMAL = """\
+policy: p
+title: t
+jurisdiction: j
+summary: s
+grade: B
+references: [r]
+{extra}covers:
+  - {{entity: E, makers: [Hikvision], wording: w, grade: B}}
+examples:
+  - {{name: n, device: {device}, expect: covered}}
+"""
+
+
+@pytest.mark.parametrize(("extra", "device", "message"), [
+    ("thresholds: {min_grade: port}\n", "{maker: Hikvision}", ""),
+    ("thresholds: {min_grade: identity}\n", "{maker: Hikvision}",
+     "p.yaml:7: thresholds: field 'min_grade' 'identity' is not one of"),
+    ("thresholds: {min_confidence: 2}\n", "{maker: Hikvision}",
+     "p.yaml:7: thresholds: field 'min_confidence' must be a number within 0..1"),
+    ("", "{maker: Hikvision, confidence: high}",
+     "p.yaml:10: example: field 'device' is not a device record"),
+    ("", "[Hikvision]", "p.yaml:10: example: field 'device' must be a device record mapping"),
+    ("title2: x\n", "{maker: Hikvision}", "p.yaml:1: policy file: unknown field 'title2'"),
+])
+def test_field_checks(extra: str, device: str, message: str) -> None:
+    text = MINIMAL.format(extra=extra, device=device)
+    if not message:
+        assert parse_policy_file(text, "p.yaml").min_grade == "port"
+        return
+    with pytest.raises(RuleError) as e:
+        parse_policy_file(text, "p.yaml")
+    assert str(e.value).startswith(message), str(e.value)
+
+
+def test_unreadable_policy_file_is_a_rule_error(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="cannot read policy file"):
+        read_policy(tmp_path / "absent.yaml")
+
+
+def test_device_record_round_trips_through_to_json() -> None:
+    d = Device(ip="127.0.0.9", mac="00:11:22:33:44:55", ports=(Port(80, "tcp", "http"),),
+               maker="Dahua", brand="Lorex", relabeled=True, model="N841", confidence=0.9,
+               evidence=(Evidence("tcp/80 GET /", "http.realm", "Login to X", "r"),),
+               verdicts=(Verdict("ndaa-889", "covered", "why", ("ref",)),),
+               first_seen="2025-01-01T00:00:00Z")
+    assert device_from_record(d.to_json()) == d
+
+
+def test_device_record_errors_and_example_shorthand() -> None:
+    with pytest.raises(KeyError):
+        device_from_record({"maker": "Dahua"})
+    with pytest.raises(TypeError):
+        device_from_record({"ip": "x", "evidence": "hikvision-webs"})
+    ex = device_from_record({"evidence": ["hikvision-webs"]}, example=True)
+    assert ex.ip == "example" and ex.evidence[0].rule == "hikvision-webs"
