@@ -92,3 +92,23 @@ def test_scan_sent_only_read_only_requests(lab_scan: Any) -> None:
         else:
             assert entry["method"] in READ_ONLY, entry
     assert all(set(entry) >= {"ip", "port", "proto", "method", "path"} for entry in lines)
+
+
+def test_lab_devices_get_policy_verdicts(lab_scan: Any) -> None:
+    truth, devices, _ = lab_scan
+    by_ip = {d.ip: d for d in devices}
+    for t in truth:
+        d = by_ip.get(t.ip)
+        if d is None:
+            continue
+        status = {v.policy: v.status for v in d.verdicts}
+        assert set(status) == {"fcc-covered-list", "ndaa-889"}, t.profile
+        if t.maker in ("Hikvision", "Dahua"):
+            want = "covered"
+        elif t.maker in ("Axis", "Hanwha", "Bosch"):
+            want = "not-covered"
+        elif t.maker is None:
+            want = "unknown"
+        else:
+            continue
+        assert set(status.values()) == {want}, (t.profile, status)

@@ -19,6 +19,7 @@ from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, P
 _GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
 MAX_EVIDENCE_VALUE = 300
 WEAK_ALONE = frozenset({"port"})
+MAX_CONFIDENCE = 0.99
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def identify(matches: Sequence[Match]) -> Identity:
     if combined:
         maker = max(combined, key=lambda mk: (combined[mk], -list(combined).index(mk)))
         rival = max((s for mk, s in combined.items() if mk != maker), default=0.0)
-        confidence = round(combined[maker] * (1.0 - 0.5 * rival), 2)
+        # No amount of agreeing evidence makes a network verdict certain.
+        confidence = min(MAX_CONFIDENCE, round(combined[maker] * (1.0 - 0.5 * rival), 2))
     # Fields come only from matches that agree with the winning maker or name no maker.
     agreeing = [m for m in matches if m.get("hw.maker") in (None, maker)]
     oem = _best(agreeing, "hw.oem") == "true"

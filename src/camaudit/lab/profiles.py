@@ -27,6 +27,7 @@ A profile (``lab/profiles/<id>.yaml``; docs/lab.md has the full format)::
         methods: {OPTIONS: {...}, DESCRIBE: {...}}
         default: {...}
       - {kind: banner, port: 8000, banner_b64: AAAAEA...}
+    discovery: {sadp: {DeviceSN: "{serial}"}}   # optional reply fields, lab/responders.py
 
 Header lines are written exactly as sent (``"Date:  {date_rtsp_hik}"`` keeps two spaces).
 A bad file raises ``RuleError("<file>:<line>: <field>: <problem>")``.
@@ -53,7 +54,10 @@ SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
 BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
 DN_ATTRS = ("CN", "OU", "O", "L", "ST", "C", "emailAddress")
 _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile", "sources",
-                 "mac_prefix", "mac_note", "models", "serial", "extras", "services"}
+                 "mac_prefix", "mac_note", "models", "serial", "extras", "services",
+                 "discovery"}
+# Discovery protocols a profile may answer (lab/responders.py builds the replies).
+DISCOVERY_KINDS = ("sadp", "dhip", "dvrip", "wsd", "ssdp", "mdns", "onvif")
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
                  "methods", "banner", "banner_b64", "tls"}
@@ -145,6 +149,8 @@ class Profile:
     serial: str
     extras: tuple[tuple[str, str], ...]
     services: tuple[Service, ...]
+    # (protocol, ((field, template text), ...)); lists are joined with newlines
+    discovery: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -342,6 +348,27 @@ def _mac_prefix(doc: _Doc, node: dict[str, Any]) -> bytes:
     return prefix
 
 
+def _discovery(doc: _Doc, node: dict[str, Any], names: set[str]
+               ) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    raw = doc.get(node, "discovery", "", dict, required=False, default={})
+    out = []
+    for kind, fields in ((k, v) for k, v in raw.items() if k not in _META):
+        where = f"discovery.{kind}"
+        if kind not in DISCOVERY_KINDS:
+            doc.fail(raw, where, f"must be one of {', '.join(DISCOVERY_KINDS)}")
+        if not isinstance(fields, dict):
+            doc.fail(raw, where, "expected a mapping of reply fields")
+        items = []
+        for name, value in ((k, v) for k, v in fields.items() if k not in _META):
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = "\n".join(value)
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                doc.fail(fields, f"{where}.{name}", "expected text, a number or a list of text")
+            items.append((str(name), doc.text(fields, str(value), f"{where}.{name}", names)))
+        out.append((str(kind), tuple(items)))
+    return tuple(out)
+
+
 def parse_profile(text: str, filename: str) -> Profile:
     """Parse and validate one profile file's text; ``filename`` names it in errors."""
     doc = _Doc(filename)
@@ -386,7 +413,8 @@ def parse_profile(text: str, filename: str) -> Profile:
                    bool(doc.get(node, "hostile", "", bool, required=False, default=False)),
                    tuple(sources), _mac_prefix(doc, node),
                    doc.get(node, "mac_note", "", str, required=False),
-                   tuple(str(m) for m in models), serial, extras, tuple(services.values()))
+                   tuple(str(m) for m in models), serial, extras, tuple(services.values()),
+                   _discovery(doc, node, names))
 
 
 def profiles_dir() -> Path:

@@ -13,9 +13,22 @@ from rich.text import Text
 from camaudit.model import Device
 
 
+_SEVERITY = {"covered": 2, "unknown": 1, "not-covered": 0}
+
+
+def policy_summary(d: Device) -> str:
+    """The most severe verdict status across the device's policies, e.g. 'covered (2)'."""
+    if not d.verdicts:
+        return ""
+    worst = max(d.verdicts, key=lambda v: _SEVERITY.get(v.status, 1)).status
+    count = sum(1 for v in d.verdicts if v.status == worst)
+    return f"{worst} ({count})"
+
+
 def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
     table = Table(title=f"camaudit: {len(devices)} device(s)", title_justify="left")
-    for col in ("IP", "Maker", "Brand", "Relabeled", "Model", "Type", "Conf.", "Ports", "Errors"):
+    for col in ("IP", "Maker", "Brand", "Relabeled", "Model", "Type", "Conf.", "Ports", "Policy",
+                "Errors"):
         table.add_column(col, overflow="fold")
     for d in devices:
         # Text() keeps device-controlled strings from being read as rich markup.
@@ -23,7 +36,7 @@ def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
             Text(d.ip), Text(d.maker or "-"), Text(d.brand or "-"),
             "yes" if d.relabeled else "", Text(d.model or "-"), Text(d.device_type or "-"),
             f"{d.confidence:.2f}", Text(",".join(str(p.port) for p in d.ports)),
-            str(len(d.errors)) if d.errors else "",
+            policy_summary(d), str(len(d.errors)) if d.errors else "",
         )
     out = io.StringIO()
     Console(file=out, width=140, color_system=None, force_terminal=False).print(table)

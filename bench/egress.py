@@ -1,0 +1,139 @@
+"""Benchmark ``camaudit egress``: a generated 1,000,000-packet capture through camaudit and through
+``tshark -T fields`` extracting the same fields (addresses, ports, lengths, DNS answers, SNI, Host),
+in the same run; then a generated 10-million-row Zeek conn.log through the full pipeline (DuckDB).
+Prints packets/s, the ratio to tshark and peak memory (getrusage of children).
+
+    PYTHONPATH=src .venv/bin/python bench/egress.py [--packets N] [--rows N] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from tests.egress.pcapgen import client_hello, http_get, ipv4, pcap_bytes, tcp, udp  # noqa: E402
+
+from camaudit.wire.dns_msg import CNAME, A, build_response  # noqa: E402
+
+NAMES = ["dev.hik-connect.com", "litedev.ezvizlife.com", "www.easy4ipcloud.com",
+         "pub-cfg.secu100.net", "time.ys7.com", "ot.io.mi.com"]
+
+
+def gen_pcap(path: Path, n: int) -> None:
+    rnd = random.Random(42)
+    remotes = [f"{rnd.randrange(1, 223)}.{rnd.randrange(256)}.{rnd.randrange(256)}.{i % 250 + 1}"
+               for i in range(3000)]
+    devs = [f"192.168.{i // 250}.{i % 250 + 1}" for i in range(500)]
+    with path.open("wb") as f:
+        batch: list[tuple[float, bytes]] = []
+        for i in range(n):
+            dev = devs[i % 500]
+            rem = remotes[(i % 500 * 6 + rnd.randrange(6)) % 3000]
+            r = rnd.random()
+            if r < 0.08:
+                pkt = ipv4("192.168.0.1", dev, 17, udp(53, 50000 + i % 9000, build_response(
+                    i & 0xFFFF, NAMES[i % 6], [(CNAME, "e.cdn.example.com"), (A, rem)])))
+            elif r < 0.11:
+                pkt = ipv4(dev, rem, 6, tcp(40000 + i % 2000, 443, client_hello(NAMES[i % 6])))
+            elif r < 0.13:
+                pkt = ipv4(dev, rem, 6, tcp(40000 + i % 2000, 80, http_get(NAMES[i % 6])))
+            elif r < 0.6:
+                pay = b"x" * rnd.randrange(120, 1448)
+                pkt = ipv4(dev, rem, 6, tcp(40000 + i % 2000, 8555, pay))
+            elif r < 0.8:
+                pkt = ipv4(rem, dev, 6, tcp(8555, 40000 + i % 2000, b"", 0x10))
+            else:
+                pkt = ipv4(dev, rem, 17, udp(38000 + i % 500, 8800, b"DHGET " + b"p" * 200))
+            batch.append((1_700_000_000 + i * 0.001, pkt))
+            if len(batch) == 100_000:
+                data = pcap_bytes(batch)
+                f.write(data if f.tell() == 0 else data[24:])
+                batch = []
+        if batch:
+            data = pcap_bytes(batch)
+            f.write(data if f.tell() == 0 else data[24:])
+
+
+def gen_conn(path: Path, rows: int) -> None:
+    import duckdb
+
+    head = Path(str(path) + ".head")
+    from tests.egress.zeekgen import write_conn_tsv
+
+    write_conn_tsv(head, [])
+    lines = head.read_text().splitlines()
+    head.unlink()
+    body = Path(str(path) + ".body")
+    duckdb.sql(f"""COPY (SELECT printf('%.6f', 1700000000 + i * 0.0001) ts, 'C' || i uid,
+        '10.20.' || ((i // 250) % 8) || '.' || (i % 250 + 1) o, 40000 + i % 20000 op,
+        ((i * 7919) % 223 + 1) || '.' || ((i * 31) % 256) || '.' || ((i * 17) % 256) || '.'
+          || (i % 100 + 1) r, CASE WHEN i % 5 = 0 THEN 53 ELSE 443 END rp,
+        CASE WHEN i % 5 = 0 THEN 'udp' ELSE 'tcp' END pr, '-' svc, '1.5' du, i % 900 ob,
+        i % 5000 rb, 'SF' st, '-' lo, '-' lr, 0 mb, 'ShADadFf' hi, 5 opk, i % 900 + 200 oib,
+        6 rpk, i % 5000 + 240 rib, '(empty)' tp, 6 ipp FROM range({rows}) t(i))
+        TO '{body}' (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '')""")
+    with path.open("wb") as f:
+        f.write(("\n".join(lines[:-1]) + "\n").encode())
+        with body.open("rb") as b:
+            shutil.copyfileobj(b, f, 1 << 22)
+        f.write((lines[-1] + "\n").encode())
+    body.unlink()
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False)
+    dt = time.perf_counter() - t
+    return dt, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--packets", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/camaudit-bench"))
+    a = ap.parse_args()
+    a.dir.mkdir(parents=True, exist_ok=True)
+    cam = [sys.executable, "-c", "import sys; from camaudit.egress_cli import egress; "
+           "egress(sys.argv[1:])"]
+    pcap = a.dir / "bench.pcap"
+    if not pcap.exists():
+        gen_pcap(pcap, a.packets)
+    dt, rss = run([*cam, str(pcap), "--format", "json", "-o", str(a.dir / "out.json")])
+    print(f"camaudit egress pcap: {a.packets} packets in {dt:.2f} s = "
+          f"{a.packets / dt:,.0f} packets/s, peak RSS {rss / 1024:.0f} MB")
+    if shutil.which("tshark"):
+        fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
+                  "udp.srcport", "udp.dstport", "ip.len", "dns.a", "dns.cname",
+                  "tls.handshake.extensions_server_name", "http.host"]
+        cmd = ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-E", "separator=/t"]
+        for fl in fields:
+            cmd += ["-e", fl]
+        tdt, _ = run(cmd)
+        print(f"tshark -T fields: {a.packets / tdt:,.0f} packets/s ({tdt:.2f} s); "
+              f"camaudit is {tdt / dt:.1f}x tshark")
+    else:
+        print("tshark not installed: apt-get install -y tshark")
+    conn = a.dir / "conn.log"
+    if a.rows and not conn.exists():
+        gen_conn(conn, a.rows)
+    if a.rows:
+        dt, rss = run([*cam, str(conn), "--engine", "duckdb", "--format", "json", "-o",
+                       str(a.dir / "conn.json")])
+        print(f"camaudit egress conn.log (DuckDB): {a.rows} rows in {dt:.2f} s = "
+              f"{a.rows / dt:,.0f} rows/s, peak RSS {rss / 1024:.0f} MB (max over children)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""``camaudit discover --iface IF``: find devices by their makers' discovery protocols.
+
+Until the command is registered in ``cli.py`` it also runs as
+``python -m camaudit.discover_cli --iface IF ...``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from camaudit.errors import CamauditError, UsageError
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--iface", required=True, metavar="IF",
+              help="Interface to discover on (probes leave only by this interface).")
+@click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds to collect replies to the probes.")
+@click.option("--listen", default=0.0, show_default=True, type=click.FloatRange(0, 3600),
+              help="Also record unsolicited announcements (WS-Discovery Hello, SSDP NOTIFY, "
+                   "mDNS) for this many seconds.")
+@click.option("--passive", is_flag=True,
+              help="Send nothing on the segment: only listen (needs --listen).")
+@click.option("--target", "targets", multiple=True, metavar="ADDR",
+              help="Routed address to probe by unicast (WS-Discovery, DHIP, SADP, DVRIP, "
+                   "ONVIF GetSystemDateAndTime/GetServices); repeatable, CIDRs and ranges "
+                   "accepted.")
+@click.option("--allow-public", is_flag=True,
+              help="Allow --target addresses outside private, loopback and link-local ranges.")
+@click.option("--no-mdns", is_flag=True, help="Do not listen for or ask about mDNS names.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format (the same device records as scan).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write output to FILE.")
+def discover(iface: str, wait: float, listen: float, passive: bool, targets: tuple[str, ...],
+             allow_public: bool, no_mdns: bool, fmt: str, output: Path | None) -> None:
+    """Find cameras, NVRs and DVRs on the segment of interface IF by their vendors' own
+    discovery protocols, and name the maker behind the label.
+
+    Sends, on IF only and with TTL 1: Hikvision SADP (UDP 37020, 239.255.255.250), Dahua
+    DHIP (UDP 37810, 239.255.255.251 and broadcast), Xiongmai DVRIP search (UDP 34569
+    broadcast), ONVIF WS-Discovery (UDP 3702; typed NetworkVideoTransmitter, typed Device and
+    untyped probes), SSDP M-SEARCH (UDP 1900) and mDNS queries. Replies carry model, serial,
+    firmware, MAC and the OEM label (OEMInfo, Vendor, Manufacturer), kept as evidence. MAC
+    addresses of senders on the segment come from the neighbour table. Multicast does not
+    cross routers: give routed cameras as --target to probe them by unicast.
+
+    Nothing is changed on the devices and no credentials are sent; the only POSTs are the
+    two ONVIF calls the ONVIF core spec allows before authentication, to --target devices.
+    Joining multicast groups and binding to IF needs root (or CAP_NET_RAW).
+
+    Exit status: 0 when no device is covered, 1 when some device is, 2 on bad input.
+
+    \b
+    Examples:
+      camaudit discover --iface eth0
+      camaudit discover --iface eth0 --wait 5 --listen 60 --format json -o found.json
+      camaudit discover --iface eth0 --passive --listen 300
+      camaudit discover --iface eth0 --target 10.20.0.0/28 --format jsonl
+    """
+    from camaudit.audit import any_covered
+    from camaudit.discovery.inventory import discover_devices
+    from camaudit.reports import REPORTERS
+    from camaudit.targets import expand
+
+    try:
+        if passive and listen <= 0 and not targets:
+            raise UsageError("--passive sends nothing: give --listen SECONDS")
+        ips = expand(list(targets), [], [], allow_public) if targets else []
+        devices = discover_devices(iface, wait, listen, ips, active=not passive,
+                                   mdns=not no_mdns)
+        meta = {"iface": iface, "wait": wait, "listen": listen, "targets": list(targets),
+                "hosts": len(devices), "discovery": True}
+        text = REPORTERS[fmt](devices, meta)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
+            click.echo(f"wrote {output}", err=True)
+    except CamauditError as e:
+        click.echo(f"camaudit: error: {e}", err=True)
+        sys.exit(2)
+    sys.exit(1 if any_covered(devices) else 0)
+
+
+if __name__ == "__main__":
+    discover(prog_name="camaudit discover")

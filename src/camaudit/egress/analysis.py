@@ -1,0 +1,214 @@
+"""From what the readers accumulated to per-device findings: which side is the device, what the
+far end is called, where it is hosted, which AS announces it, what kind of destination it is and
+whether the user's policy flags it.
+
+The device of a connection is the side in the inventory (``--devices``); failing that the local
+(private, link-local ...) side; failing that the client. Far ends inside the site are left out
+unless ``include_local`` is set. A finding is flagged when a destination rule classifies it or
+its hosting country is one of ``flag_countries``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from camaudit.egress.flows import Capture, Key, is_local
+from camaudit.egress.geo import GeoDB, default_db, source
+from camaudit.egress.rules import Classifier, Destination, load_destinations
+from camaudit.model import Device
+
+EGRESS_KEYS = ("destination", "ip", "country", "asn", "kind", "bytes_out", "bytes_in",
+               "first_seen", "last_seen")
+
+
+def iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    device: str
+    destination: str
+    ip: str
+    country: str | None
+    asn: str | None
+    org: str | None
+    kind: str
+    rule: str | None
+    vendor: str | None
+    proto: str
+    port: int
+    bytes_out: int
+    bytes_in: int
+    packets_out: int
+    packets_in: int
+    first_seen: str
+    last_seen: str
+    names: tuple[str, ...]
+    flagged: bool
+    reasons: tuple[str, ...]
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"destination": self.destination, "ip": self.ip, "country": self.country,
+                "asn": self.asn, "org": self.org, "kind": self.kind, "rule": self.rule,
+                "vendor": self.vendor, "proto": self.proto, "port": self.port,
+                "bytes_out": self.bytes_out, "bytes_in": self.bytes_in,
+                "packets_out": self.packets_out, "packets_in": self.packets_in,
+                "first_seen": self.first_seen, "last_seen": self.last_seen,
+                "names": list(self.names), "flagged": self.flagged,
+                "reasons": list(self.reasons), "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEgress:
+    ip: str
+    in_inventory: bool
+    device: Device | None
+    findings: tuple[Finding, ...]
+    local_connections: int
+
+    @property
+    def flagged(self) -> bool:
+        return any(f.flagged for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.device
+        return {"ip": self.ip, "in_inventory": self.in_inventory,
+                "maker": d.maker if d else None, "brand": d.brand if d else None,
+                "model": d.model if d else None, "flagged": self.flagged,
+                "local_connections": self.local_connections,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    devices: tuple[DeviceEgress, ...]
+    flag_countries: tuple[str, ...]
+    files: tuple[str, ...]
+    records: int
+    damage: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return any(d.flagged for d in self.devices)
+
+    def meta(self) -> dict[str, Any]:
+        s = source()
+        return {"files": list(self.files), "records": self.records,
+                "flag_countries": list(self.flag_countries), "damage": list(self.damage),
+                "flagged_devices": sum(d.flagged for d in self.devices),
+                "ip_data": {"date": s["date"], "attribution": s["attribution"],
+                            "country": s["country"], "asn": s["asn"]}}
+
+
+def _sides(key: Key, inventory: set[str]) -> tuple[str, str, bool]:
+    """(device, remote, device_is_client)."""
+    client, server = key[0], key[1]
+    if client in inventory:
+        return client, server, True
+    if server in inventory:
+        return server, client, False
+    if is_local(server) and not is_local(client):
+        return server, client, False
+    return client, server, True
+
+
+def _name(names: list[str], hit: tuple[Destination, str] | None, ip: str, asn: int | None,
+          org: str | None) -> str:
+    if hit is not None and hit[1] in names:
+        return hit[1]
+    if names:
+        return names[0]
+    if asn is not None and (hit is None or hit[1] != ip):
+        return f"AS{asn} {org}" if org else f"AS{asn}"
+    return ip
+
+
+def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, out: bool,
+             geo: GeoDB, cls: Classifier, flag: set[str]) -> Finding:
+    place = geo.lookup(remote)
+    flow_names = cap.flow_names.get(key, {})
+    dns_names = cap.names.get(remote, {})
+    names = list(flow_names) + [n for n in dns_names if n not in flow_names]
+    hit = cls.classify(names, remote, place.asn)
+    rule = hit[0] if hit else None
+    reasons: list[str] = []
+    evidence = [*flow_names.values(), *(dns_names[n] for n in dns_names if n not in flow_names)]
+    if rule is not None:
+        reasons.append(f"{rule.kind} ({rule.id}: {hit[1] if hit else ''})")
+        evidence.append(f"rule {rule.id} [{rule.where}], grade {rule.grade}: {rule.source}")
+    if place.country is not None and place.country in flag:
+        reasons.append(f"country {place.country}")
+    if place.country is not None or place.asn is not None:
+        evidence.append(f"{remote}: country {place.country or '-'}, "
+                        f"AS{place.asn if place.asn is not None else '-'} {place.org or ''}"
+                        f" (IP data of {source()['date']})".replace("  ", " "))
+    b_out, b_in, p_out, p_in = (v[0], v[1], v[2], v[3]) if out else (v[1], v[0], v[3], v[2])
+    return Finding(
+        device=device, destination=_name(names, hit, remote, place.asn, place.org), ip=remote,
+        country=place.country, asn=f"AS{place.asn}" if place.asn is not None else None,
+        org=place.org, kind=rule.kind if rule else ("local" if is_local(remote) else "other"),
+        rule=rule.id if rule else None, vendor=rule.vendor if rule else None,
+        proto=key[2], port=key[3], bytes_out=int(b_out), bytes_in=int(b_in),
+        packets_out=int(p_out), packets_in=int(p_in), first_seen=iso(v[4]),
+        last_seen=iso(v[5]), names=tuple(names), flagged=bool(reasons),
+        reasons=tuple(reasons), evidence=tuple(evidence))
+
+
+def analyse(cap: Capture, devices: Sequence[Device] | None = None,
+            flag_countries: Iterable[str] = ("CN",), include_local: bool = False,
+            geo: GeoDB | None = None, rules: list[Destination] | None = None) -> Result:
+    """Per-device findings for everything in ``cap``. With ``devices`` (the inventory), every
+    inventory device is listed, clean or not, and other devices are listed by address."""
+    geo = geo or default_db()
+    cls = Classifier(load_destinations() if rules is None else rules)
+    flag = {c.strip().upper() for c in flag_countries if c.strip()}
+    inventory = {d.ip: d for d in devices or ()}
+    found: dict[str, list[Finding]] = {ip: [] for ip in inventory}
+    local: dict[str, int] = dict.fromkeys(inventory, 0)
+    for key, v in cap.conns.items():
+        device, remote, out = _sides(key, set(inventory))
+        if device not in inventory and not is_local(device):
+            continue
+        found.setdefault(device, [])
+        local.setdefault(device, 0)
+        if is_local(remote) and not include_local:
+            local[device] += 1
+            continue
+        found[device].append(_finding(cap, key, v, device, remote, out, geo, cls, flag))
+    out_devices = []
+    for ip in sorted(found, key=_ip_sort):
+        fs = sorted(found[ip], key=lambda f: (not f.flagged, -f.bytes_out, _ip_sort(f.ip),
+                                              f.proto, f.port))
+        out_devices.append(DeviceEgress(ip=ip, in_inventory=ip in inventory,
+                                        device=inventory.get(ip), findings=tuple(fs),
+                                        local_connections=local.get(ip, 0)))
+    return Result(devices=tuple(out_devices), flag_countries=tuple(sorted(flag)),
+                  files=tuple(cap.files), records=cap.records,
+                  damage=tuple(d.line() for d in cap.damage))
+
+
+def _ip_sort(ip: str) -> tuple[int, int]:
+    import ipaddress
+
+    try:
+        a = ipaddress.ip_address(ip)
+    except ValueError:
+        return (9, 0)
+    return (a.version, int(a))
+
+
+def attach(devices: Sequence[Device], result: Result) -> list[Device]:
+    """``devices`` with ``Device.egress`` set from ``result`` (the documented keys first, then
+    proto, port, org, rule, flagged, reasons and evidence)."""
+    by_ip = {d.ip: d for d in result.devices}
+    out = []
+    for dev in devices:
+        de = by_ip.get(dev.ip)
+        egress = tuple(f.to_dict() for f in de.findings) if de else ()
+        out.append(replace(dev, egress=egress))
+    return out

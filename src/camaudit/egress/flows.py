@@ -1,0 +1,97 @@
+"""What the readers accumulate: connections keyed by endpoint, names seen for addresses, damage.
+
+Memory is bounded by the number of endpoints, not by the size of the evidence: a connection is
+keyed by ``(client, server, proto, server_port)`` (the client is the side with the higher port,
+or Zeek's originator), so ephemeral client ports collapse into one entry. Each entry holds
+``[bytes_c2s, bytes_s2c, packets_c2s, packets_s2c, first_ts, last_ts]``; bytes are IP-layer
+bytes (what Zeek calls ``orig_ip_bytes``/``resp_ip_bytes`` and NetFlow counts).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+
+Key = tuple[str, str, str, int]
+MAX_NAMES = 16
+MAX_EVIDENCE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A point where a file stopped being readable; what came before it was kept."""
+
+    file: str
+    offset: int
+    message: str
+
+    def line(self) -> str:
+        return f"{self.file}: offset {self.offset}: {self.message}"
+
+
+@dataclass
+class Capture:
+    """Everything read from all evidence files of one run."""
+
+    conns: dict[Key, list[float]] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    flow_names: dict[Key, dict[str, str]] = field(default_factory=dict)
+    damage: list[Damage] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    records: int = 0
+
+    def add_conn(self, key: Key, b_c2s: float, b_s2c: float, p_c2s: float, p_s2c: float,
+                 first: float, last: float) -> None:
+        v = self.conns.get(key)
+        if v is None:
+            self.conns[key] = [b_c2s, b_s2c, p_c2s, p_s2c, first, last]
+            return
+        v[0] += b_c2s
+        v[1] += b_s2c
+        v[2] += p_c2s
+        v[3] += p_s2c
+        if first < v[4]:
+            v[4] = first
+        if last > v[5]:
+            v[5] = last
+
+    def add_name(self, ip: str, name: str, evidence: str) -> None:
+        """``name`` resolved to ``ip`` (a DNS answer) in the evidence."""
+        if not name or not ip:
+            return
+        d = self.names.setdefault(ip, {})
+        if name not in d and len(d) < MAX_NAMES:
+            d[name] = evidence
+
+    def add_flow_name(self, key: Key, name: str, evidence: str) -> None:
+        """``name`` was asked for on the connection itself (TLS SNI, HTTP Host)."""
+        if not name:
+            return
+        d = self.flow_names.setdefault(key, {})
+        if name not in d and len(d) < MAX_NAMES:
+            d[name] = evidence
+
+
+def ip_text(raw: bytes) -> str:
+    """Address text for 4 or 16 raw bytes."""
+    return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
+
+
+def is_local(ip: str) -> bool:
+    """True for addresses that do not leave the site: private, loopback, link-local,
+    multicast, broadcast, unspecified, shared (CGNAT) and other non-global space."""
+    try:
+        a = ipaddress.ip_address(ip)
+    except ValueError:
+        return True
+    if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped is not None:
+        a = a.ipv4_mapped
+    return not a.is_global or a.is_multicast
+
+
+def orient(src: str, dst: str, sport: int, dport: int) -> tuple[bool, int]:
+    """(True when src is the client, server port): the lower port is the service."""
+    if dport < sport or (dport == sport and src <= dst):
+        return True, dport
+    return False, sport

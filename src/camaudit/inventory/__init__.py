@@ -1,0 +1,55 @@
+"""The inventory: scans kept as history, behind one ``Store`` protocol (see ``store.py``).
+
+``open_store(None)`` opens the SQLite default (``~/.local/share/camaudit/inventory.db``),
+``open_store("path/to.db")`` another SQLite file, ``open_store("postgresql://...")`` a PostgreSQL
+database shared by many sites. docs/inventory.md describes the schema and the commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from camaudit.inventory.store import (
+    DeviceFilter,
+    InventoryError,
+    ScanDiff,
+    ScanInfo,
+    ScanMeta,
+    Sighting,
+    Store,
+)
+
+ENV_DB = "CAMAUDIT_DB"
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url_or_path: str | os.PathLike[str]) -> bool:
+    return str(url_or_path).startswith(PG_SCHEMES)
+
+
+def resolve(url_or_path: str | os.PathLike[str] | None) -> str:
+    """The store to use: the argument, else ``$CAMAUDIT_DB``, else the default SQLite file."""
+    from camaudit.inventory.sqlite import default_path
+
+    if url_or_path is not None and str(url_or_path) != "":
+        return str(url_or_path)
+    return os.environ.get(ENV_DB) or str(default_path())
+
+
+def open_store(url_or_path: str | os.PathLike[str] | None = None, *,
+               create: bool = True) -> Store:
+    """Open (and migrate) the store named by ``url_or_path`` (see ``resolve``). With ``create``
+    false a missing SQLite file raises ``InventoryError`` instead of being created."""
+    target = resolve(url_or_path)
+    if is_postgres(target):
+        from camaudit.inventory.postgres import PostgresStore
+
+        return PostgresStore(target)
+    from camaudit.inventory.sqlite import SqliteStore
+
+    return SqliteStore(Path(target).expanduser(), create=create)
+
+
+__all__ = ["DeviceFilter", "InventoryError", "ScanDiff", "ScanInfo", "ScanMeta", "Sighting",
+           "Store", "is_postgres", "open_store", "resolve"]

@@ -1,0 +1,221 @@
+"""The ``Store`` protocol over SQL, shared by the SQLite and PostgreSQL backends.
+
+Queries are written once, with ``?`` parameter markers; a backend supplies ``_query`` (one
+statement, rows back) and ``_transaction`` (a write transaction holding its lock, yielding an
+executor).
+Each scan is written in one transaction: a crash leaves either the whole scan or none of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from typing import Any
+
+from camaudit import __version__
+from camaudit.errors import UsageError
+from camaudit.inventory.migrate import Execute
+from camaudit.inventory.store import (
+    DeviceFilter,
+    InventoryError,
+    ScanDiff,
+    ScanInfo,
+    ScanMeta,
+    Sighting,
+    device_from_json,
+    diff_devices,
+    ip_sort_key,
+    is_covered,
+    ports_text,
+    verdicts_text,
+)
+from camaudit.model import Device
+
+_SCANS = "SELECT id, started, site, targets, options, finished, device_count FROM scans"
+_LATEST = """
+SELECT scan_id, started, site, record, first_seen, last_seen FROM (
+  SELECT d.scan_id, sc.started, sc.site, d.record, d.maker, d.brand, d.covered,
+         ROW_NUMBER() OVER (PARTITION BY sc.site, d.ip ORDER BY sc.started DESC, sc.id DESC)
+           AS rn,
+         MIN(sc.started) OVER (PARTITION BY sc.site, d.ip) AS first_seen,
+         MAX(sc.started) OVER (PARTITION BY sc.site, d.ip) AS last_seen
+  FROM sightings d JOIN scans sc ON sc.id = d.scan_id{site}
+) latest WHERE rn = 1{where}
+"""
+
+
+def clean(value: str | None) -> str | None:
+    """Text a device sent, made storable everywhere: PostgreSQL refuses NUL characters and
+    unpaired surrogates. The JSON record keeps the exact value (escaped)."""
+    if value is None:
+        return None
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _record_text(d: Device) -> str:
+    return json.dumps(d.to_json(), ensure_ascii=True, sort_keys=True)
+
+
+class SqlStore:
+    """``Store`` over a SQL connection; subclasses provide the connection and locking."""
+
+    location = ""
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _transaction(self) -> AbstractContextManager[Execute]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ writing
+    def save_scan(self, meta: ScanMeta, devices: Sequence[Device]) -> int:
+        unique = list({d.ip: d for d in devices}.values())
+        with self._transaction() as execute:
+            rows = execute(
+                "INSERT INTO scans (started, finished, site, targets, options, tool_version, "
+                "device_count) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (clean(meta.time), clean(meta.finished), clean(meta.site),
+                 json.dumps(list(meta.targets), ensure_ascii=True),
+                 json.dumps(dict(meta.options), ensure_ascii=True, sort_keys=True, default=str),
+                 __version__, len(unique)))
+            scan_id = int(rows[0][0])
+            for d in unique:
+                self._save_device(execute, scan_id, d)
+        return scan_id
+
+    def _save_device(self, execute: Execute, scan_id: int, d: Device) -> None:
+        execute(
+            "INSERT INTO sightings (scan_id, ip, mac, maker, brand, relabeled, model, firmware, "
+            "serial, device_type, confidence, covered, ports, verdicts, record) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (scan_id, clean(d.ip), clean(d.mac), clean(d.maker), clean(d.brand),
+             int(d.relabeled), clean(d.model), clean(d.firmware), clean(d.serial),
+             clean(d.device_type), float(d.confidence), int(is_covered(d)),
+             clean(ports_text(d)), clean(verdicts_text(d)), _record_text(d)))
+        for seq, e in enumerate(d.evidence):
+            execute("INSERT INTO evidence (scan_id, ip, seq, source, key, value, rule) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (scan_id, clean(d.ip), seq, clean(e.source), clean(e.key), clean(e.value),
+                     clean(e.rule)))
+
+    # ------------------------------------------------------------ reading
+    def _scan_info(self, row: tuple[Any, ...]) -> ScanInfo:
+        return ScanInfo(id=int(row[0]), time=row[1], site=row[2],
+                        targets=tuple(json.loads(row[3])), options=json.loads(row[4]),
+                        finished=row[5], device_count=int(row[6]))
+
+    def scans(self, site: str | None = None) -> list[ScanInfo]:
+        if site is None:
+            rows = self._query(_SCANS + " ORDER BY started, id")
+        else:
+            rows = self._query(_SCANS + " WHERE site = ? ORDER BY started, id", (site,))
+        return [self._scan_info(r) for r in rows]
+
+    def scan(self, scan_id: int) -> ScanInfo:
+        rows = self._query(_SCANS + " WHERE id = ?", (scan_id,))
+        if not rows:
+            raise UsageError(f"no scan {scan_id} in {self.location}")
+        return self._scan_info(rows[0])
+
+    def scan_devices(self, scan_id: int) -> list[Device]:
+        self.scan(scan_id)
+        rows = self._query("SELECT record FROM sightings WHERE scan_id = ?", (scan_id,))
+        devices = [device_from_json(json.loads(r[0])) for r in rows]
+        return sorted(devices, key=lambda d: ip_sort_key(d.ip))
+
+    def devices(self, filters: DeviceFilter | None = None) -> list[Sighting]:
+        f = filters or DeviceFilter()
+        try:
+            net = f.network()
+        except ValueError as e:
+            raise UsageError(f"bad subnet '{f.subnet}': {e}") from e
+        params: list[Any] = []
+        site = ""
+        if f.site is not None:
+            site = " WHERE sc.site = ?"
+            params.append(f.site)
+        where: list[str] = []
+        if f.maker is not None:
+            where.append("lower(maker) = lower(?)")
+            params.append(f.maker)
+        if f.brand is not None:
+            where.append("lower(brand) = lower(?)")
+            params.append(f.brand)
+        if f.covered is not None:
+            where.append("covered = ?")
+            params.append(int(f.covered))
+        if f.since is not None:
+            where.append("last_seen >= ?")
+            params.append(f.since)
+        sql = _LATEST.format(site=site, where="".join(f" AND {w}" for w in where))
+        out: list[Sighting] = []
+        for scan_id, started, site_name, record, first, last in self._query(sql, params):
+            device = replace(device_from_json(json.loads(record)), first_seen=first,
+                             last_seen=last)
+            if net is not None and not _in(device.ip, net):
+                continue
+            out.append(Sighting(int(scan_id), started, site_name, device))
+        return sorted(out, key=lambda s: (s.site, ip_sort_key(s.device.ip)))
+
+    def history(self, ip: str, site: str | None = None) -> list[Sighting]:
+        sql = ("SELECT d.scan_id, sc.started, sc.site, d.record FROM sightings d "
+               "JOIN scans sc ON sc.id = d.scan_id WHERE d.ip = ?")
+        params: list[Any] = [ip]
+        if site is not None:
+            sql += " AND sc.site = ?"
+            params.append(site)
+        rows = self._query(sql + " ORDER BY sc.started, sc.id", params)
+        return [Sighting(int(r[0]), r[1], r[2], device_from_json(json.loads(r[3])))
+                for r in rows]
+
+    def diff(self, scan_a: int | None = None, scan_b: int | None = None,
+             site: str | None = None) -> ScanDiff:
+        if scan_a is None or scan_b is None:
+            a, b = self._last_two(site, scan_b)
+            scan_a = a if scan_a is None else scan_a
+            scan_b = b
+        for sid in (scan_a, scan_b):
+            info = self.scan(sid)
+            if site is not None and info.site != site:
+                raise UsageError(f"scan {sid} belongs to site '{info.site}', not '{site}'")
+        return diff_devices(scan_a, self.scan_devices(scan_a), scan_b,
+                            self.scan_devices(scan_b))
+
+    def _last_two(self, site: str | None, newest: int | None) -> tuple[int, int]:
+        if site is None:
+            last = self.scan(newest) if newest is not None else next(iter(
+                reversed(self.scans())), None)
+            if last is None:
+                raise UsageError(f"no scans in {self.location}")
+            site = last.site
+        scans = self.scans(site)
+        if newest is not None:
+            scans = scans[:next((i + 1 for i, s in enumerate(scans) if s.id == newest), 0)]
+        if len(scans) < 2:
+            where = f" of site '{site}'" if site else ""
+            raise UsageError(f"diff needs two scans{where}; {self.location} has {len(scans)}")
+        return scans[-2].id, scans[-1].id
+
+
+def _in(ip: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in net
+    except ValueError:
+        return False
+
+
+__all__ = ["InventoryError", "SqlStore", "clean"]

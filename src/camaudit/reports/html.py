@@ -1,0 +1,149 @@
+"""A self-contained HTML report: summary, charts, a sortable and filterable table, evidence.
+
+One file, nothing fetched at view time: CSS and JavaScript are inline, charts are inline SVG
+drawn here, and a Content-Security-Policy (``default-src 'none'``, scripts and styles allowed
+only by their SHA-256 hashes) stops the page from loading anything or running any script but
+its own. Every string that came from a device (names, titles, realms, models, evidence values)
+is attacker-controlled: Jinja2 autoescaping is on for the whole template, nothing from a device
+is marked safe, and it never enters the JavaScript, which only reads the table's text.
+
+``meta`` (the reporters' common argument) may carry ``site``, ``targets``, ``scan_id``,
+``time`` and ``changes``: the ``ScanDiff.to_json()`` of this scan against the previous one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from camaudit import __version__
+from camaudit.model import Device
+
+MAX_VALUE = 400  # characters of one evidence value shown; the rest is counted, not shown
+CHART_WIDTH = 320
+BAR_HEIGHT = 22
+STATUS_ORDER = ("covered", "unknown", "not-covered")
+STATUS_COLOURS = {"covered": "#c0392b", "unknown": "#b7950b", "not-covered": "#1e8449"}
+PALETTE = ("#2e86c1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#c0392b", "#27ae60",
+           "#f39c12", "#34495e", "#e84393")
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    count: int
+    y: int
+    width: int
+    colour: str
+
+
+def status(d: Device) -> str:
+    """covered (some policy covers it), not-covered (every policy says so), else unknown."""
+    statuses = {v.status for v in d.verdicts}
+    if "covered" in statuses:
+        return "covered"
+    if statuses == {"not-covered"}:
+        return "not-covered"
+    return "unknown"
+
+
+def ip_sort(ip: str) -> str:
+    """A text that sorts addresses numerically (IPv4 first), for the table's data-sort."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return "2:" + ip
+    return f"{0 if addr.version == 4 else 1}:{int(addr):039d}"
+
+
+def shorten(value: str, limit: int = MAX_VALUE) -> str:
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}\u2026 ({len(value) - limit} more characters)"
+
+
+def bars(counts: Sequence[tuple[str, int]], colours: Mapping[str, str] | None = None) -> list[Bar]:
+    """Horizontal bars, widest for the largest count, one row each."""
+    top = max((c for _, c in counts), default=0) or 1
+    return [Bar(label, count, i * (BAR_HEIGHT + 6), max(2, round(CHART_WIDTH * count / top)),
+                (colours or {}).get(label, PALETTE[i % len(PALETTE)]))
+            for i, (label, count) in enumerate(counts)]
+
+
+def _row(i: int, d: Device) -> dict[str, Any]:
+    return {
+        "index": i, "d": d, "status": status(d), "ip_sort": ip_sort(d.ip),
+        "ports": ", ".join(f"{p.port}/{p.proto}" for p in d.ports),
+        "evidence": [(e.source, e.key, shorten(e.value), e.rule) for e in d.evidence],
+        "errors": [(e.source, shorten(e.message)) for e in d.errors],
+    }
+
+
+def _changes(raw: object) -> dict[str, Any] | None:
+    """The ``changes`` meta entry (``ScanDiff.to_json()``) with every key the template reads."""
+    if not isinstance(raw, Mapping):
+        return None
+    lists = {k: [x for x in raw.get(k) or () if isinstance(x, Mapping)]
+             for k in ("appeared", "vanished", "changed")}
+    lists["changed"] = [{"ip": c.get("ip", ""),
+                         "changes": [{"field": x.get("field", ""), "before": x.get("before"),
+                                      "after": x.get("after")}
+                                     for x in c.get("changes") or () if isinstance(x, Mapping)]}
+                        for c in lists["changed"]]
+    lists["appeared"] = [{k: d.get(k) for k in ("ip", "maker", "brand")}
+                         for d in lists["appeared"]]
+    lists["vanished"] = [{k: d.get(k) for k in ("ip", "maker", "brand")}
+                         for d in lists["vanished"]]
+    return {"from_scan": raw.get("from_scan", ""), "to_scan": raw.get("to_scan", ""), **lists}
+
+
+def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What the template shows; everything device-controlled stays plain text here."""
+    makers = Counter(d.maker or "unknown" for d in devices).most_common()
+    statuses = Counter(status(d) for d in devices)
+    by_status = [(s, statuses[s]) for s in STATUS_ORDER if statuses[s]]
+    return {
+        "version": __version__,
+        "meta": {k: meta.get(k) or "" for k in ("site", "time", "scan_id")},
+        "targets": [str(t) for t in meta.get("targets") or ()],
+        "total": len(devices),
+        "makers": bars(makers),
+        "maker_height": max(1, len(makers)) * (BAR_HEIGHT + 6),
+        "statuses": bars(by_status, STATUS_COLOURS),
+        "status_height": max(1, len(by_status)) * (BAR_HEIGHT + 6),
+        "status_counts": {s: statuses[s] for s in STATUS_ORDER},
+        "relabeled": [d for d in devices if d.relabeled],
+        "changes": _changes(meta.get("changes")),
+        "rows": [_row(i, d) for i, d in enumerate(devices)],
+        "chart_width": CHART_WIDTH,
+        "bar_height": BAR_HEIGHT,
+    }
+
+
+def csp_hash(text: object) -> str:
+    digest = hashlib.sha256(str(text).encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("camaudit.reports", "templates"),
+        autoescape=True,  # every template, whatever its name: device strings are hostile
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["csp_hash"] = csp_hash
+    return env
+
+
+def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
+    return environment().get_template("report.html.j2").render(context(devices, meta))

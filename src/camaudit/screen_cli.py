@@ -1,0 +1,228 @@
+"""``camaudit screen``: find advertised ethnicity, race and "minority" analytics in what a vendor
+handed over (documents, firmware, SDKs, archives) or in a device's capability documents.
+
+camaudit detects that *other* products advertise such capabilities; it never analyses faces or
+infers any trait. Bad input raises ``UsageError`` (the CLI group prints one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from camaudit.errors import UsageError
+from camaudit.screening.scan import Finding, Report, Screener, Skipped
+
+SCREEN_FORMATS = ("table", "json", "csv")
+CSV_COLUMNS = ("path", "page", "offset", "encoding", "where", "rule", "severity", "grade",
+               "matched", "near", "context")
+PROGRESS_BYTES = 64 << 20  # show a progress bar when the input is at least this large
+
+
+def render_table(report: Report) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"camaudit screen: {len(report.findings)} finding(s) in "
+                        f"{report.files} file(s)", title_justify="left")
+    for col in ("Path", "Location", "Rule", "Severity", "Matched", "Context"):
+        table.add_column(col, overflow="fold")
+    for f in report.findings:
+        table.add_row(Text(f.path), Text(location(f)), Text(f.rule), Text(f.severity),
+                      Text(f.matched), Text(f.context))
+    out = io.StringIO()
+    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
+    return out.getvalue()
+
+
+def location(f: Finding) -> str:
+    parts = []
+    if f.page is not None:
+        parts.append(f"page {f.page}")
+    if f.offset is not None:
+        parts.append(f"offset {f.offset} (0x{f.offset:x})")
+    if f.where:
+        parts.append(f.where)
+    if f.encoding and f.offset is not None:
+        parts.append(f.encoding)
+    return ", ".join(parts) or "-"
+
+
+def render_csv(report: Report) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for f in report.findings:
+        row = f.to_json()
+        w.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def render_json(report: Report, meta: dict[str, Any]) -> str:
+    from camaudit import __version__
+
+    doc = {"camaudit": __version__, "screen": {**meta, "files": report.files,
+                                               "bytes": report.bytes},
+           "findings": [f.to_json() for f in report.findings],
+           "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
+    click.echo(f"wrote {output}", err=True)
+
+
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A rich byte-count bar on stderr, only on a terminal and for large inputs."""
+    if quiet or total < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
+                  console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task("screening", total=total)
+        yield lambda n: bar.update(task, advance=n)
+
+
+def _device_report(screener: Screener, url: str, user: str | None,
+                   password_file: Path | None, allow_public: bool, timeout: float) -> Report:
+    from camaudit.screening import device
+
+    if not user or password_file is None:
+        raise UsageError("--device needs --user and --password-file")
+    password = device.read_password(str(password_file))
+    docs, skipped = device.fetch(url, user, password, screener.ruleset.device_paths,
+                                 allow_public=allow_public, timeout=timeout)
+    findings = device.screen_documents(screener, docs)
+    return Report(tuple(findings), tuple(skipped), len(docs), sum(len(d.body) for d in docs))
+
+
+def _merge(reports: Sequence[Report]) -> Report:
+    return Report(tuple(f for r in reports for f in r.findings),
+                  tuple(s for r in reports for s in r.skipped),
+                  sum(r.files for r in reports), sum(r.bytes for r in reports))
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(SCREEN_FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
+@click.option("--device", "device_url", metavar="URL",
+              help="Also fetch this device's capability documents (HTTP GET only), e.g. "
+                   "http://192.168.1.64.")
+@click.option("--user", metavar="USER", help="Device user name (with --device).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="File whose first line is the device password.")
+@click.option("--allow-public", is_flag=True,
+              help="Allow a --device host outside loopback, private and link-local ranges.")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120),
+              help="Seconds per device request.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
+              metavar="DIR", help="Screening rules to use instead of the shipped ones.")
+@click.option("--verify-rules", is_flag=True,
+              help="Run every rule's examples and the benign texts; print problems as "
+                   "FILE:LINE: message and exit 1 if any.")
+@click.option("--list-rules", is_flag=True, help="List the screening rules and exit.")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Threads for scanning large binaries (default: CPUs, at most 4).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
+def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: str | None,
+           user: str | None, password_file: Path | None, allow_public: bool, timeout: float,
+           rules_dir: Path | None, verify_rules: bool, list_rules: bool, workers: int | None,
+           quiet: bool) -> None:
+    """Find advertised ethnicity, race and "minority" analytics in vendor material.
+
+    PATHS are files or folders: PDF (text per page), DOCX, XLSX, HTML, XML, plain text in
+    UTF-8, UTF-16, GBK or GB18030, C/C++/Java/Python sources, and binaries such as firmware
+    images and SDK libraries, where terms are found in ASCII, UTF-8, UTF-16LE/BE and GBK.
+    Zip and tar archives (also .tar.gz, .tar.xz) are opened, within size, count and depth
+    limits. A word for a people or for ethnicity counts only near face, attribute,
+    recognition or alarm vocabulary, so admission forms and histories stay clean; SDK
+    identifiers such as EM_NATION_TYPE count alone. Each finding names the file (archive
+    members as archive!member), the page or byte offset, the rule, the matched text with
+    context, and the severity.
+
+    Exit status: 1 when anything is found, 0 when clean, 2 on bad input.
+
+    \b
+    Examples:
+      camaudit screen tender.pdf datasheets/ sdk.zip
+      camaudit screen firmware.bin --format json -o findings.json
+      camaudit screen vendor-docs/ --format csv -o findings.csv
+      camaudit screen --device http://192.168.1.64 --user admin --password-file pw.txt
+      camaudit screen --verify-rules
+    """
+    from camaudit.screening.rules import load_ruleset
+
+    ruleset = load_ruleset(rules_dir)
+    if list_rules:
+        for r in ruleset.rules:
+            kind = "near" if r.near else "alone"
+            click.echo(f"{r.id}\t{r.severity}\t{r.grade}\t{kind}\t{r.source}")
+        return
+    if verify_rules:
+        from camaudit.screening.verify import verify
+
+        problems = verify(ruleset)
+        for line in problems:
+            click.echo(line)
+        click.echo(f"{len(ruleset.rules)} rules, {len(problems)} problem(s)", err=True)
+        sys.exit(1 if problems else 0)
+    if not paths and not device_url:
+        raise UsageError("screen needs PATH... or --device URL")
+    from camaudit.screening.scan import collect_files
+
+    files = collect_files(paths)
+    screener = Screener(ruleset, workers=workers)
+    reports: list[Report] = []
+    if paths:
+        total = sum(f.stat().st_size for f in files)
+        with _progress(total, quiet) as advance:
+            reports.append(screener.screen_paths(list(paths), advance))
+    if device_url:
+        reports.append(_device_report(screener, device_url, user, password_file, allow_public,
+                                      timeout))
+    report = _merge(reports)
+    if not quiet:
+        _notes(report.skipped)
+    meta = {"paths": [str(p) for p in paths], "device": device_url}
+    text = {"json": lambda: render_json(report, meta), "csv": lambda: render_csv(report),
+            "table": lambda: render_table(report)}[fmt]()
+    _write(text, output)
+    sys.exit(1 if report.findings else 0)
+
+
+def _notes(skipped: Sequence[Skipped]) -> None:
+    for s in skipped:
+        click.echo(f"camaudit: note: {s.path}: {s.reason}", err=True)

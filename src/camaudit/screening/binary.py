@@ -1,0 +1,174 @@
+"""Find screening terms in raw bytes (firmware, SDK libraries) in every text encoding at once.
+
+Each rule term is turned into byte patterns for ASCII/UTF-8, UTF-16LE, UTF-16BE and GBK (GBK
+also covers GB18030 for these characters), in its written, lower, upper and capitalised forms.
+One Aho-Corasick automaton (``ahocorasick_rs``, a DFA) finds every pattern in the raw bytes,
+chunk by chunk with an overlap, over an mmap of the file. Only around a hit is anything
+decoded: a window in the hit's encoding goes to ``TextMatcher.match_at``, which applies word
+edges, full case-insensitivity and the co-occurrence window of each rule.
+
+    scanner = ByteScanner(load_ruleset().rules)
+    for f in scanner.scan_file(Path("firmware.bin")):
+        print(f.offset, f.encoding, f.hit.rule.id, f.hit.context)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mmap
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick_rs
+
+from camaudit.screening.matcher import CONTEXT_CHARS, Hit, TextMatcher, clean_context, literal
+from camaudit.screening.rules import ScreenRule
+
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gbk")
+CHUNK = 16 << 20
+_BREAK = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_DECODE_AS = {"ascii": ("utf-8", "gbk"), "utf-8": ("utf-8",), "utf-16-le": ("utf-16-le",),
+              "utf-16-be": ("utf-16-be",), "gbk": ("gbk",)}
+
+
+@dataclass(frozen=True)
+class ByteHit:
+    offset: int  # byte offset of the term in the scanned bytes
+    length: int  # bytes the matched term takes in its encoding
+    encoding: str  # "ascii" (same bytes in UTF-8 and GBK), "utf-8", "utf-16-le", ...
+    hit: Hit
+
+
+def _printable_context(text: str, start: int, end: int) -> str:
+    """Context bounded by the nearest control character or undecodable byte on each side."""
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    left = [m.end() for m in _BREAK.finditer(text, lo, start)]
+    right = _BREAK.search(text, end, hi)
+    return clean_context(text[left[-1] if left else lo:right.start() if right else hi])
+
+
+def _drop_contained(hits: list[ByteHit]) -> list[ByteHit]:
+    """Per rule, drop a hit lying inside an earlier one (民族 inside 少数民族), and an ASCII
+    UTF-16BE hit one byte before the same UTF-16LE hit (``\0E\0M`` vs ``E\0M\0``: the
+    bytes read both ways; little-endian is reported)."""
+    le = {(h.offset, h.hit.rule.id) for h in hits if h.encoding == "utf-16-le"}
+    reach: dict[str, int] = {}
+    out: list[ByteHit] = []
+    for h in hits:
+        rid = h.hit.rule.id
+        if h.offset + h.length <= reach.get(rid, -1):
+            continue
+        if h.encoding == "utf-16-be" and (h.offset + 1, rid) in le:
+            continue
+        reach[rid] = max(reach.get(rid, -1), h.offset + h.length)
+        out.append(h)
+    return out
+
+
+def _variants(term: str, case_sensitive: bool) -> set[str]:
+    text = literal(term)
+    if case_sensitive or not text.isascii():
+        return {text}
+    return {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+
+
+def byte_patterns(rules: Sequence[ScreenRule]) -> dict[bytes, tuple[str, ...]]:
+    """Every byte pattern to look for, with the encodings it stands for."""
+    out: dict[bytes, set[str]] = {}
+    for rule in rules:
+        for term in rule.terms:
+            for text in _variants(term, rule.case_sensitive):
+                for enc in ENCODINGS:
+                    try:
+                        pattern = text.encode(enc)
+                    except UnicodeEncodeError:
+                        continue
+                    label = "ascii" if text.isascii() and enc in ("utf-8", "gbk") else enc
+                    out.setdefault(pattern, set()).add(label)
+    return {p: tuple(sorted(e)) for p, e in sorted(out.items())}
+
+
+class ByteScanner:
+    """Rules compiled once into one automaton; thread-safe, scans bytes, buffers and files."""
+
+    def __init__(self, rules: Sequence[ScreenRule], *, workers: int | None = None) -> None:
+        self.matcher = TextMatcher(rules)
+        table = byte_patterns(rules)
+        self._patterns = list(table)
+        self._encodings = [table[p] for p in self._patterns]
+        self.overlap = max(len(p) for p in self._patterns) - 1
+        self.window = max(r.window for r in rules) + 80
+        self.workers = workers or min(4, os.cpu_count() or 1)
+        self._ac = ahocorasick_rs.BytesAhoCorasick(
+            self._patterns, implementation=ahocorasick_rs.Implementation.DFA,
+            matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+
+    @property
+    def patterns(self) -> list[bytes]:
+        return list(self._patterns)
+
+    def anchors(self, data: bytes | memoryview | mmap.mmap, start: int = 0,
+                stop: int | None = None) -> list[tuple[int, int]]:
+        """(offset, pattern index) of every pattern starting in data[start:stop]."""
+        stop = len(data) if stop is None else stop
+        view = memoryview(data)[start:min(len(data), stop + self.overlap)]
+        found = self._ac.find_matches_as_indexes(view, overlapping=True)
+        limit = stop - start
+        return [(start + s, i) for i, s, _ in found if s < limit]
+
+    def scan(self, data: bytes | memoryview | mmap.mmap,
+             progress: Callable[[int], None] | None = None) -> list[ByteHit]:
+        """Every rule hit in ``data``, ordered by offset; ``progress(n)`` after each chunk."""
+        size = len(data)
+        chunks = [(lo, min(size, lo + CHUNK)) for lo in range(0, size, CHUNK)]
+        if len(chunks) <= 1 or self.workers == 1:
+            found = [self._chunk(data, lo, hi, progress) for lo, hi in chunks]
+        else:
+            with ThreadPoolExecutor(self.workers) as pool:
+                found = list(pool.map(lambda c: self._chunk(data, c[0], c[1], progress), chunks))
+        hits = [h for part in found for h in part]
+        hits.sort(key=lambda h: (h.offset, -h.length, h.hit.rule.id))
+        return _drop_contained(hits)
+
+    def scan_file(self, path: Path, progress: Callable[[int], None] | None = None
+                  ) -> list[ByteHit]:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                return []
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return self.scan(mm, progress)
+
+    def _chunk(self, data: bytes | memoryview | mmap.mmap, lo: int, hi: int,
+               progress: Callable[[int], None] | None) -> list[ByteHit]:
+        out: list[ByteHit] = []
+        seen: set[tuple[int, str]] = set()
+        for offset, index in self.anchors(data, lo, hi):
+            for label in self._encodings[index]:
+                for hit, enc in self._confirm(data, offset, label):
+                    if (offset, hit.rule.id) not in seen:
+                        seen.add((offset, hit.rule.id))
+                        length = len(hit.matched.encode(enc, "replace"))
+                        out.append(ByteHit(offset=offset, length=length, encoding=label,
+                                           hit=hit))
+        if progress is not None:
+            progress(hi - lo)
+        return out
+
+    def _confirm(self, data: bytes | memoryview | mmap.mmap, offset: int,
+                 label: str) -> Iterator[tuple[Hit, str]]:
+        width = self.window * (2 if label.startswith("utf-16") else 4)
+        lo = max(0, offset - width)
+        if label.startswith("utf-16"):
+            lo += (offset - lo) % 2
+        before_raw, after_raw = bytes(data[lo:offset]), bytes(data[offset:offset + width])
+        for enc in _DECODE_AS[label]:
+            before = before_raw.decode(enc, "replace")
+            text = before + after_raw.decode(enc, "replace")
+            for hit in self.matcher.match_at(text, len(before)):
+                context = _printable_context(text, hit.start, hit.end)
+                yield dataclasses.replace(hit, context=context), enc

@@ -1,0 +1,209 @@
+"""Screen files, folders, archives and texts: pick the extractor, run the rules, make findings.
+
+    screener = Screener()
+    report = screener.screen_paths([Path("vendor-docs/")])
+    for f in report.findings:
+        print(f.path, f.page, f.offset, f.rule, f.matched)
+
+A file is told by its bytes first (PDF, zip, Office package, tar, gzip/bz2/xz), then by its
+name (.html, .xml), then by whether it decodes as text; anything else is a binary and goes to
+the byte scanner, which finds the terms in ASCII, UTF-8, UTF-16LE/BE and GBK. Archive members
+are named ``archive!member`` (nested: ``a.zip!b.tar!c.h``). A document that cannot be read
+is scanned as raw bytes and noted in ``Report.skipped``; only a path that does not exist or
+cannot be opened at all raises ``UsageError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from camaudit.errors import UsageError
+from camaudit.screening import archive, extract
+from camaudit.screening.binary import ByteScanner
+from camaudit.screening.matcher import Hit, TextMatcher
+from camaudit.screening.rules import RuleSet, load_ruleset
+
+IN_MEMORY = 256 << 20  # files larger than this (and not archives) are scanned through mmap
+_HTML = (".html", ".htm", ".xhtml", ".shtml", ".asp", ".jsp", ".php")
+_XML = (".xml", ".xsd", ".wsdl")
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # file, archive!member, or URL
+    rule: str
+    severity: str
+    grade: str
+    matched: str
+    context: str
+    near: str | None = None  # the face/attribute/alarm term that made a co-occurrence rule fire
+    page: int | None = None  # PDF page (1-based)
+    offset: int | None = None  # byte offset in the file or member
+    encoding: str | None = None
+    where: str | None = None  # paragraph, sheet and row, or XML element path
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "page": self.page, "offset": self.offset,
+                "encoding": self.encoding, "where": self.where, "rule": self.rule,
+                "severity": self.severity, "grade": self.grade, "matched": self.matched,
+                "near": self.near, "context": self.context, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    files: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class _Acc:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+
+
+def _finding(path: str, hit: Hit, **where: Any) -> Finding:
+    r = hit.rule
+    return Finding(path=path, rule=r.id, severity=r.severity, grade=r.grade,
+                   matched=hit.matched, context=hit.context, near=hit.near, source=r.source,
+                   **where)
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """Files named and files under folders named (symlinked folders not followed), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                out.extend(Path(root) / f for f in sorted(files))
+        elif p.is_file():
+            if not os.access(p, os.R_OK):
+                raise UsageError(f"cannot read '{p}': permission denied")
+            out.append(p)
+        else:
+            raise UsageError(f"no such file or folder: '{p}'")
+    return out
+
+
+class Screener:
+    """Rules compiled once; screens paths, bytes and texts."""
+
+    def __init__(self, ruleset: RuleSet | None = None, *, limits: archive.Limits | None = None,
+                 workers: int | None = None) -> None:
+        self.ruleset = ruleset or load_ruleset()
+        self.limits = limits or archive.Limits()
+        self.text = TextMatcher(self.ruleset.rules)
+        self.bytes = ByteScanner(self.ruleset.rules, workers=workers)
+
+    def screen_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> Report:
+        acc = _Acc()
+        for path in collect_files(paths):
+            self._file(path, acc, progress)
+        return Report(tuple(acc.findings), tuple(acc.skipped), acc.files, acc.bytes)
+
+    def screen_bytes(self, name: str, data: bytes) -> Report:
+        acc = _Acc()
+        acc.files, acc.bytes = 1, len(data)
+        self._data(name, data, 0, acc)
+        return Report(tuple(acc.findings), tuple(acc.skipped), acc.files, acc.bytes)
+
+    def screen_text(self, name: str, text: str, where: str | None = None) -> list[Finding]:
+        return [_finding(name, h, where=where) for h in self.text.scan(text)]
+
+    def screen_segments(self, name: str, got: extract.Extracted) -> list[Finding]:
+        out: list[Finding] = []
+        for seg in got.segments:
+            for h in self.text.scan(seg.text):
+                out.append(_finding(name, h, page=seg.page, offset=seg.byte_offset(h.start),
+                                    encoding=seg.encoding if seg.encoding else None,
+                                    where=seg.where(h.start)))
+        return out
+
+    def _file(self, path: Path, acc: _Acc, progress: Progress | None) -> None:
+        name = str(path)
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                head = fh.read(4096)
+        except OSError as e:
+            acc.skipped.append(Skipped(name, f"not readable ({e.strerror or e})"))
+            return
+        acc.files += 1
+        acc.bytes += size
+        small = size <= IN_MEMORY or (archive.kind(head) is not None
+                                      and size <= self.limits.archive_bytes)
+        try:
+            if small:
+                self._data(name, path.read_bytes(), 0, acc)
+            else:
+                for bh in self.bytes.scan_file(path, progress):
+                    acc.findings.append(_finding(name, bh.hit, offset=bh.offset,
+                                                 encoding=bh.encoding))
+                return
+        except OSError as e:
+            acc.skipped.append(Skipped(name, f"not readable ({e.strerror or e})"))
+            return
+        if progress is not None:
+            progress(size)
+
+    def _data(self, name: str, data: bytes, depth: int, acc: _Acc) -> None:
+        got = self._extract(name, data)
+        if got is not None:
+            acc.findings.extend(self.screen_segments(name, got))
+            if got.problem is None:
+                return
+            acc.skipped.append(Skipped(name, f"{got.problem}; raw bytes scanned"))
+        elif archive.kind(data) is not None:
+            self._archive(name, data, depth, acc)
+            return
+        for bh in self.bytes.scan(data):
+            acc.findings.append(_finding(name, bh.hit, offset=bh.offset, encoding=bh.encoding))
+
+    def _extract(self, name: str, data: bytes) -> extract.Extracted | None:
+        """Text of a document, or None for an archive or a binary."""
+        lower = name.lower().rsplit("!", 1)[-1]
+        if b"%PDF-" in data[:1024]:
+            return extract.pdf(data)
+        office = archive.is_office(data)
+        if office is not None:
+            if not archive.office_size_ok(data, self.limits):
+                return extract.Extracted(office, problem="package inflates past the limit")
+            return extract.docx(data) if office == "docx" else extract.xlsx(data)
+        if archive.kind(data) is not None:
+            return None
+        head = data[:512].lstrip().lower()
+        if lower.endswith(_XML) or head.startswith(b"<?xml"):
+            got = extract.xml_document(data)
+            return got if got.segments or got.problem is None else None
+        if lower.endswith(_HTML) or head.startswith((b"<!doctype html", b"<html")):
+            got = extract.markup(data)
+            return got if got.segments else None
+        got = extract.plain(data)
+        return got if got.segments else None
+
+    def _archive(self, name: str, data: bytes, depth: int, acc: _Acc) -> None:
+        if depth >= self.limits.depth:
+            acc.skipped.append(Skipped(name, f"archive nested deeper than {self.limits.depth}"))
+            return
+        for m in archive.members(data, self.limits):
+            inner = f"{name}!{m.name}"
+            if m.data is None:
+                acc.skipped.append(Skipped(inner, m.skipped or "skipped"))
+                continue
+            self._data(inner, m.data, depth + 1, acc)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import dataclasses
+
+from camaudit.discovery.collect import Reply
+from camaudit.discovery.inventory import build_devices, merge_devices, read_neighbours
+from camaudit.model import Evidence, Port
+from camaudit.net.multicast import Interface
+from camaudit.wire import dhip
+
+SADP = (b"<ProbeMatch><Uuid>A</Uuid><DeviceDescription>DS-7804HQH-K1</DeviceDescription>"
+        b"<DeviceSN>DS-7804HQH-K10420190822CCCHD53257168WCVU</DeviceSN>"
+        b"<MAC>68-6d-bc-ee-f8-f0</MAC></ProbeMatch>")
+DHIP = dhip.frame(b'{"mac":"00:1f:54:01:02:03","method":"client.notifyDevInfo","params":'
+                  b'{"deviceInfo":{"DeviceClass":"NVR","SerialNo":"ND0123","Vendor":"Lorex",'
+                  b'"Manufacturer":"Private","Version":"2.800.030000000.3.R"}}}\n')
+NIC = Interface("lab0", "10.213.0.2", "255.255.255.0")
+
+
+def test_replies_become_attributed_devices_sorted_by_ip() -> None:
+    replies = [Reply("10.213.0.20", "dhip", DHIP), Reply("10.213.0.3", "sadp", SADP),
+               Reply("10.213.0.3", "sadp", SADP), Reply("10.213.0.9", "wsd", b"junk")]
+    devices = build_devices(replies, iface=NIC, seen="2026-01-01T00:00:00Z")
+    assert [d.ip for d in devices] == ["10.213.0.3", "10.213.0.20"]
+    hik, lorex = devices
+    assert (hik.maker, hik.model, hik.mac) == ("Hikvision", "DS-7804HQH-K1", "68:6d:bc:ee:f8:f0")
+    assert hik.ports == (Port(37020, "udp", "sadp"),)
+    assert (lorex.maker, lorex.brand, lorex.relabeled, lorex.serial) == \
+        ("Dahua", "Lorex", True, "ND0123")
+    assert len([e for e in hik.evidence if e.key == "sadp.present"]) == 1
+
+
+def test_neighbour_mac_only_for_senders_on_the_segment() -> None:
+    replies = [Reply("10.213.0.3", "wsd", b"x"), Reply("10.213.1.9", "dhip", DHIP)]
+    neighbours = {"10.213.0.3": "44:47:cc:00:00:01", "10.213.1.9": "02:00:00:00:00:01"}
+    devices = build_devices(replies, iface=NIC, neighbours=neighbours,
+                            hostnames={"10.213.0.3": ("cam.local",)},
+                            onvif={"10.213.1.9": ["GetServices"]})
+    local, routed = devices
+    assert local.mac == "44:47:cc:00:00:01" and local.maker == "Hikvision"
+    assert local.hostnames == ("cam.local",)
+    assert routed.mac == "00:1f:54:01:02:03"  # from its own reply, not the router's
+    assert Port(80, "tcp", "onvif") in routed.ports
+
+
+def test_merge_combines_evidence_and_ports_by_ip() -> None:
+    (found,) = build_devices([Reply("10.0.0.3", "sadp", SADP)])
+    scanned = dataclasses.replace(
+        found, ports=(Port(80),), evidence=(Evidence("tcp/80 GET /", "http.header.server",
+                                                      "App-webs/", "x"),), maker=None,
+        hostnames=("nvr",))
+    other = dataclasses.replace(found, ip="10.0.0.4", evidence=(), maker=None)
+    merged = merge_devices([found], [scanned, other])
+    assert [d.ip for d in merged] == ["10.0.0.3", "10.0.0.4"]
+    d = merged[0]
+    assert d.maker == "Hikvision"
+    assert {(p.port, p.proto) for p in d.ports} == {(80, "tcp"), (37020, "udp")}
+    assert {e.key for e in d.evidence} >= {"sadp.present", "http.header.server"}
+    assert d.hostnames == ("nvr",) and d.verdicts == ()
+    assert merge_devices([found], [])[0] is found
+
+
+def test_read_neighbours_of_missing_table_is_empty(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert read_neighbours("lab0", Path("/nonexistent/arp")) == {}

@@ -1,0 +1,64 @@
+"""Pure parts of the store module: diffs, ordering, records, the report input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from camaudit.inventory import ScanMeta, open_store
+from camaudit.inventory.store import (
+    DeviceFilter,
+    device_from_json,
+    diff_devices,
+    ip_sort_key,
+    scan_report,
+    utc_now,
+)
+from camaudit.model import Device, ProbeError
+
+
+def test_diff_devices_reports_appeared_vanished_changed(mkdev: Any) -> None:
+    before = [mkdev("10.0.0.2", "Dahua", "Dahua"), mkdev("10.0.0.10", "Hikvision", "LTS")]
+    after = [mkdev("10.0.0.10", "Hikvision", "LTS", ports=(80, 554)), mkdev("10.0.0.9")]
+    diff = diff_devices(1, before, 2, after)
+    assert [d.ip for d in diff.appeared] == ["10.0.0.9"]
+    assert [d.ip for d in diff.vanished] == ["10.0.0.2"]
+    [c] = diff.changed
+    assert [(x.field, x.before, x.after) for x in c.changes] == [
+        ("ports", "80/tcp", "80/tcp,554/tcp")]
+    assert diff.to_json()["changed"][0]["changes"][0]["field"] == "ports"
+    assert diff_devices(1, before, 2, before).empty
+
+
+def test_ip_sort_key_is_numeric() -> None:
+    ips = ["10.0.0.10", "fe80::1", "name", "10.0.0.9", "9.255.255.255"]
+    assert sorted(ips, key=ip_sort_key) == ["9.255.255.255", "10.0.0.9", "10.0.0.10",
+                                            "fe80::1", "name"]
+
+
+def test_device_from_json_keeps_errors() -> None:
+    d = Device(ip="10.0.0.1", errors=(ProbeError("tcp/80", "reset"),))
+    assert device_from_json(d.to_json()) == d
+
+
+def test_filter_network_and_now() -> None:
+    assert DeviceFilter().network() is None
+    assert str(DeviceFilter(subnet="10.0.0.7/24").network()) == "10.0.0.0/24"
+    assert len(utc_now()) == 20 and utc_now().endswith("Z")
+
+
+def test_scan_report_gives_latest_scan_and_changes(tmp_path: Path, mkdev: Any) -> None:
+    store = open_store(tmp_path / "r.db")
+    try:
+        store.save_scan(ScanMeta("2025-01-01T00:00:00Z", site="hq"), [mkdev("10.0.0.1")])
+        store.save_scan(ScanMeta("2025-01-02T00:00:00Z", site="lab"), [mkdev("10.0.0.3")])
+        last = store.save_scan(ScanMeta("2025-01-03T00:00:00Z", ("10.0.0.0/24",), site="hq"),
+                               [mkdev("10.0.0.2")])
+        devices, meta = scan_report(store, site="hq")
+        assert [d.ip for d in devices] == ["10.0.0.2"]
+        assert (meta["scan_id"], meta["site"], meta["targets"]) == (last, "hq", ["10.0.0.0/24"])
+        assert [d["ip"] for d in meta["changes"]["appeared"]] == ["10.0.0.2"]
+        _, first = scan_report(store, scan_id=1)
+        assert "changes" not in first
+    finally:
+        store.close()

@@ -1,0 +1,153 @@
+"""The namespace lab: pure command plan, and (root only) discovery end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from camaudit.lab import netns
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+DISCOVERY_PORTS = {37020, 37810, 34569, 5050, 3702, 1900, 5353}
+
+
+def test_every_command_stays_inside_lab_namespaces() -> None:
+    devices = netns.plan_netns()
+    for cmd in netns.build_commands(devices):
+        assert cmd[0] == "ip"
+        if cmd[1] == "-n":
+            assert cmd[2].startswith(netns.PREFIX)
+        else:
+            assert cmd[1] == "netns" and cmd[3].startswith(netns.PREFIX)
+        if "peer" in cmd:  # the peer end goes into a lab namespace, never the host's
+            assert cmd[cmd.index("netns", 4) + 1].startswith(netns.PREFIX)
+
+
+def test_plan_has_one_device_per_discovery_profile_plus_routed() -> None:
+    devices = netns.plan_netns()
+    local = [d for d in devices if not d.routed]
+    assert sorted(d.device.profile for d in local) == netns.discovery_profiles()
+    assert {d.device.ip.rsplit(".", 1)[0] for d in local} == {netns.SEGMENT}
+    (routed,) = [d for d in devices if d.routed]
+    assert routed.device.ip.startswith(netns.ROUTED + ".")
+    assert len({d.device.mac for d in devices}) == len(devices)
+    assert len({d.namespace for d in devices}) == len(devices)
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("ip") is None,
+                                reason="needs root and iproute2")
+
+
+class HostCapture:
+    """Counts discovery-port UDP packets on every host interface (AF_PACKET, root ns)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
+        self.sock.setblocking(False)
+
+    def count(self) -> int:
+        hits = 0
+        while True:
+            try:
+                frame = self.sock.recv(65535)
+            except BlockingIOError:
+                return hits
+            if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+                continue
+            ihl = (frame[14] & 0x0F) * 4
+            sport, dport = struct.unpack_from("!HH", frame, 14 + ihl)
+            hits += bool({sport, dport} & DISCOVERY_PORTS)
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[tuple[list[netns.NetnsDevice], HostCapture]]:
+    capture = HostCapture()
+    capture.count()
+    try:
+        yield netns.netns_up(), capture
+    finally:
+        netns.netns_down()
+        capture.sock.close()
+
+
+def discover(*args: str) -> list[dict[str, object]]:
+    env = dict(os.environ, PYTHONPATH=SRC)
+    done = subprocess.run(
+        ["ip", "netns", "exec", netns.SCAN_NS, sys.executable, "-m", "camaudit.discover_cli",
+         "--iface", netns.SCAN_IFACE, "--format", "json", *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    devices: list[dict[str, object]] = json.loads(done.stdout)["devices"]
+    return devices
+
+
+@needs_root
+def test_discover_finds_every_lab_device(lab: tuple[list[netns.NetnsDevice], HostCapture]
+                                         ) -> None:
+    devices, _ = lab
+    found = {d["ip"]: d for d in discover("--wait", "2")}
+    for nd in devices:
+        if nd.routed:
+            assert nd.device.ip not in found  # multicast does not cross the router
+            continue
+        d = found[nd.device.ip]
+        assert (d["maker"], d["mac"]) == (nd.device.maker, nd.device.mac), nd.device.profile
+        assert d["model"] == nd.device.model, nd.device.profile
+        if nd.device.profile != "axis":  # SSDP carries no serial
+            assert d["serial"] == nd.device.serial, nd.device.profile
+    oem = next(found[nd.device.ip] for nd in devices if nd.device.profile == "dahua-oem")
+    assert (oem["brand"], oem["relabeled"]) == ("Lorex", True)
+    axis = next(found[nd.device.ip] for nd in devices if nd.device.profile == "axis")
+    assert axis["hostnames"]  # mDNS
+
+
+@needs_root
+def test_passive_listen_records_announcements(
+        lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
+    devices, _ = lab
+    found = {d["ip"]: d for d in discover("--passive", "--listen", "3", "--no-mdns")}
+    announcers = [nd for nd in devices if not nd.routed and nd.device.profile in
+                  ("hikvision-ipc", "dahua-ipc", "axis")]
+    for nd in announcers:
+        d = found[nd.device.ip]
+        assert d["maker"] == nd.device.maker
+        sources = {e["source"] for e in d["evidence"]}  # type: ignore[attr-defined]
+        assert any(s.endswith("announcement") for s in sources), sources
+    assert set(found) == {nd.device.ip for nd in announcers}  # nothing was probed
+
+
+@needs_root
+def test_unicast_discovery_of_a_routed_device(
+        lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
+    devices, _ = lab
+    (routed,) = [nd for nd in devices if nd.routed]
+    found = discover("--passive", "--target", routed.device.ip, "--wait", "2", "--no-mdns")
+    (d,) = found
+    assert d["ip"] == routed.device.ip
+    assert (d["maker"], d["model"], d["serial"], d["mac"]) == (
+        routed.device.maker, routed.device.model, routed.device.serial, routed.device.mac)
+    assert {"port": 80, "proto": "tcp", "service": "onvif"} in d["ports"]  # type: ignore
+
+
+@needs_root
+def test_no_discovery_traffic_reached_the_host(
+        lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
+    discover("--wait", "1", "--no-mdns")
+    assert lab[1].count() == 0
+
+
+@needs_root
+def test_down_sweeps_everything_also_after_a_crash() -> None:
+    subprocess.run(["ip", "netns", "add", f"{netns.PREFIX}stale"], check=True)
+    assert netns.netns_down() >= 1
+    assert netns.lab_namespaces() == []
+    assert netns.running_devices() == []

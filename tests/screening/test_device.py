@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from camaudit.errors import UsageError
+from camaudit.screening import device
+from camaudit.screening.rules import DevicePath
+from camaudit.screening.scan import Screener
+
+USER, PASSWORD, REALM, NONCE = "operator", "s3cret-Pw!", "IP Camera(C0000)", "abc123"
+# Synthetic capability documents: no real ethnicity field names of Hikvision ISAPI are known
+# (facts §8 gap 7), so the advertising one uses the words of the facts' spec-sheet quote.
+ANALYTICS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<SmartCap xmlns="urn:test">'
+             b'<FaceCaptureCap><faceAttribute><ageGroup opt="child,young,old"/>'
+             b'<race opt="yellow,black,white"/><ethnicity opt="uygur,han"/></faceAttribute>'
+             b'</FaceCaptureCap></SmartCap>')
+PLAIN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<SmartCap xmlns="urn:test">'
+         b'<FaceCaptureCap><faceAttribute><ageGroup opt="child,young,old"/>'
+         b'<glass opt="yes,no"/></faceAttribute></FaceCaptureCap></SmartCap>')
+DAHUA = b"caps.FaceDetect.FeatureList[0]=Age\ncaps.FaceDetect.FeatureList[1]=emRace\n"
+PATHS = [DevicePath("/ISAPI/Smart/capabilities", "Hikvision", "test"),
+         DevicePath("/cgi-bin/configManager.cgi?action=getCaps&name=FaceDetect", "Dahua", "t"),
+         DevicePath("/ISAPI/Intelligent/FDLib/capabilities", "Hikvision", "test")]
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+class _Camera(BaseHTTPRequestHandler):
+    documents: dict[str, bytes] = {}
+    methods: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header))
+        if not header.startswith("Digest ") or fields.get("username") != USER:
+            return False
+        ha1 = _md5(f"{USER}:{REALM}:{PASSWORD}")
+        ha2 = _md5(f"GET:{fields.get('uri', '')}")
+        want = _md5(f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+        return fields.get("response") == want
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).methods.append(self.command)
+        if not self._authorised():
+            self.send_response(401)
+            self.send_header("WWW-Authenticate",
+                             f'Digest realm="{REALM}", nonce="{NONCE}", qop="auth"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = self.documents.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def camera() -> Iterator[tuple[str, type[_Camera]]]:
+    handler = type("Cam", (_Camera,), {"documents": {}, "methods": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_advertising_device_is_flagged_with_digest_credentials(
+        camera: tuple[str, type[_Camera]]) -> None:
+    url, handler = camera
+    handler.documents = {PATHS[0].path: ANALYTICS, PATHS[1].path: DAHUA}
+    docs, skipped = device.fetch(url, USER, PASSWORD, PATHS)
+    assert [d.url for d in docs] == [url + PATHS[0].path, url + PATHS[1].path]
+    assert [s.reason for s in skipped] == ["HTTP 404"]
+    findings = device.screen_documents(Screener(workers=1), docs)
+    got = {(f.path.removeprefix(url), f.rule, f.where) for f in findings}
+    assert (PATHS[0].path, "ethnicity-face-attribute",
+            "/SmartCap/FaceCaptureCap/faceAttribute/race") in got
+    assert (PATHS[0].path, "uyghur-face-analytics",
+            "/SmartCap/FaceCaptureCap/faceAttribute/ethnicity") in got
+    assert (PATHS[1].path, "dahua-netsdk-race-field", None) in got
+    assert set(handler.methods) == {"GET"}
+    assert PASSWORD not in repr(findings) + repr(skipped) + repr(docs)
+
+
+def test_plain_device_is_clean(camera: tuple[str, type[_Camera]]) -> None:
+    url, handler = camera
+    handler.documents = {PATHS[0].path: PLAIN}
+    docs, _ = device.fetch(url, USER, PASSWORD, PATHS)
+    assert len(docs) == 1
+    assert device.screen_documents(Screener(workers=1), docs) == []
+
+
+def test_wrong_password_is_reported_without_the_password(
+        camera: tuple[str, type[_Camera]]) -> None:
+    url, handler = camera
+    handler.documents = {PATHS[0].path: ANALYTICS}
+    docs, skipped = device.fetch(url, USER, "wrong-one", PATHS[:1])
+    assert docs == [] and [s.reason for s in skipped] == ["credentials refused"]
+    assert "wrong-one" not in repr(skipped)
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://8.8.8.8/", "not loopback, private or link-local"),
+    ("http://admin:pw@127.0.0.1/", "must not carry credentials"),
+    ("ftp://127.0.0.1/", "needs an http:// or https:// URL"),
+])
+def test_bad_urls_are_refused_before_any_request(url: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as err:
+        device.check_url(url)
+    assert "pw@" not in str(err.value)
+
+
+def test_public_host_allowed_only_when_asked() -> None:
+    assert device.check_url("http://8.8.8.8/", allow_public=True).hostname == "8.8.8.8"
+
+
+def test_password_file(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("s3cret\nignored\n", encoding="utf-8")
+    assert device.read_password(str(tmp_path / "pw")) == "s3cret"
+    (tmp_path / "empty").write_text("", encoding="utf-8")
+    with pytest.raises(UsageError, match="is empty"):
+        device.read_password(str(tmp_path / "empty"))
+    with pytest.raises(UsageError, match="cannot read password file"):
+        device.read_password(str(tmp_path / "missing"))
