@@ -27,4 +27,4 @@ bench: $(STAMP)
 	$(PY) bench/scan_vs_nmap.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache camaudit-demo.json
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache camaudit-demo.json camaudit-demo.html

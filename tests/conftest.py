@@ -13,6 +13,15 @@ import pytest
 
 from camaudit.net.fake import FakeTransport, Handler, Reply, routes
 
+
+@pytest.fixture(autouse=True)
+def _private_inventory(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that record scans write to a throwaway inventory, never the user's."""
+    db = tmp_path_factory.mktemp("inventory") / "inventory.db"
+    monkeypatch.setenv("CAMAUDIT_DB", str(db))
+
+
 HIK_IP = "127.0.0.10"
 DAHUA_IP = "127.0.0.20"
 

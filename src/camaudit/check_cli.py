@@ -23,7 +23,7 @@ from camaudit.errors import UsageError
 from camaudit.model import Device
 
 CHECK_FORMATS = ("table", "json", "csv")
-REPORT_FORMATS = ("far-889", "json")
+REPORT_FORMATS = ("html", "csv", "json", "far-889")
 CSV_COLUMNS = ("ip", "mac", "maker", "brand", "model", "relabeled", "confidence", "policy",
                "status", "reason", "references")
 
@@ -212,16 +212,26 @@ def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ..
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True,
-              help="far-889: FAR 52.204-25(d)(2)(i) worksheet (CSV) of covered devices; "
-                   "json: the device records with their verdicts.")
-@click.option("--input", "input_path", required=True, metavar="FILE",
+              help="html: a self-contained page to hand over; csv and json: device records "
+                   "with verdicts; far-889: FAR 52.204-25(d)(2)(i) worksheet of covered devices.")
+@click.option("--input", "input_path", metavar="FILE",
               type=click.Path(path_type=Path, dir_okay=False),
-              help="Scan output to report on: scan --format json or jsonl.")
+              help="Scan output to report on (scan --format json or jsonl), not the inventory.")
+@click.option("--db", metavar="PATH|URL",
+              help="Inventory to report on: a SQLite file or postgresql:// URL "
+                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
+@click.option("--site", help="Report on the latest scan of this site.")
+@click.option("--scan", "scan_id", type=int, help="Report on this scan id (see inventory history).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
               help="Judge as of this date (default: today).")
-def report(fmt: str, input_path: Path, output: Path | None, day: dt.datetime | None) -> None:
-    """Write a report over scanned devices.
+def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
+           scan_id: int | None, output: Path | None, day: dt.datetime | None) -> None:
+    """Write a report over scanned devices, from the inventory or a scan file.
+
+    The HTML report is one self-contained file (no network at view time): devices by maker,
+    covered and relabeled devices called out, changes since the previous scan of the site, a
+    sortable and filterable table and every device's evidence.
 
     The far-889 worksheet has one row per device covered under NDAA FY2019 section 889,
     with the fields FAR 52.204-25(d)(2)(i) asks for (brand; model, OEM, part or wholesaler
@@ -231,16 +241,33 @@ def report(fmt: str, input_path: Path, output: Path | None, day: dt.datetime | N
 
     \b
     Examples:
+      camaudit report --format html -o audit.html
+      camaudit report --format html --db postgresql://audit@db/cams --site north -o north.html
       camaudit report --format far-889 --input scan.json -o far-889.csv
       camaudit report --format json --input scan.jsonl -o verdicts.json
     """
     from camaudit.policy import load_policies, with_verdicts
-    from camaudit.reports import far889
+    from camaudit.reports import REPORTERS, far889
 
     on = day.date() if day else dt.date.today()
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
-    devices = with_verdicts(read_devices(input_path), policies, on=on)
-    meta = {"input": str(input_path), "date": on.isoformat(),
-            "policies": [p.id for p in policies]}
-    text = far889.render(devices, meta) if fmt == "far-889" else render_json(devices, meta)
+    if input_path is not None:
+        devices = read_devices(input_path)
+        meta: dict[str, Any] = {"input": str(input_path)}
+    else:
+        from contextlib import closing
+
+        from camaudit.inventory import open_store
+        from camaudit.inventory.store import scan_report
+
+        with closing(open_store(db, create=False)) as store:
+            devices, meta = scan_report(store, scan_id, site)
+    devices = with_verdicts(devices, policies, on=on)
+    meta.update({"date": on.isoformat(), "policies": [p.id for p in policies]})
+    if fmt == "far-889":
+        text = far889.render(devices, meta)
+    elif fmt == "json":
+        text = render_json(devices, meta)
+    else:
+        text = REPORTERS[fmt](devices, meta)
     _write(text, output)

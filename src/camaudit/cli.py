@@ -16,7 +16,7 @@ import click
 from camaudit import __version__
 from camaudit.errors import CamauditError, UsageError
 
-SCAN_FORMATS = ("table", "json", "jsonl", "csv")
+SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
 def _fail(message: str) -> NoReturn:
@@ -81,14 +81,24 @@ def cli() -> None:
               help="Seconds to wait for a service that speaks first (ports 23, 8000 ...).")
 @click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
               help="Connections open at once.")
+@click.option("--iface", metavar="IF",
+              help="Also run vendor discovery (SADP, DHIP, WS-Discovery, SSDP, mDNS ...) on this "
+                   "interface and merge what answers, with MACs from the neighbour table.")
+@click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
+              help="Seconds to collect discovery replies (with --iface).")
+@click.option("--db", metavar="PATH|URL",
+              help="Inventory to record the scan in: SQLite file or postgresql:// URL "
+                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
+@click.option("--no-db", is_flag=True, help="Do not record the scan in the inventory.")
+@click.option("--site", default="", help="Site name recorded with the scan (many-site stores).")
 @click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="table",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
          excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
-         banner_wait: float, concurrency: int, fmt: str, output: Path | None,
-         quiet: bool) -> None:
+         banner_wait: float, concurrency: int, iface: str | None, wait: float, db: str | None,
+         no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool) -> None:
     """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
 
     Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
@@ -105,20 +115,40 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
     """
-    from camaudit.audit import any_covered, scan_devices
+    from camaudit.audit import any_covered, now_iso, scan_devices
     from camaudit.console import Progress
+    from camaudit.model import Device
     from camaudit.reports import REPORTERS
     from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
 
-    if not targets and not input_files:
-        raise UsageError("no targets: give addresses, CIDRs or ranges, or -iL FILE")
+    if not targets and not input_files and not iface:
+        raise UsageError("no targets: give addresses, CIDRs or ranges, -iL FILE or --iface IF")
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
-    ips = expand(list(targets), list(input_files), list(excludes), allow_public)
+    ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
+        if targets or input_files else []
+    started = now_iso()
+    found: list[Device] = []
+    if iface:
+        from camaudit.discovery.inventory import discover_devices
+
+        found = discover_devices(iface, wait, 0.0, ips, policies=[])
+        ips += [d.ip for d in found if d.ip not in ips]
     with Progress(total=len(ips), quiet=quiet) as progress:
         devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
                                host_timeout=host_timeout, banner_wait=banner_wait,
-                               progress=progress.advance)
-    meta = {"targets": list(targets), "hosts": len(ips), "ports": ports}
+                               progress=progress.advance, policies=[] if found else None)
+    if found:
+        from camaudit.discovery.inventory import merge_devices
+        from camaudit.policy import load_policies, with_verdicts
+
+        devices = with_verdicts(merge_devices(found, devices), load_policies())
+    meta = {"targets": list(targets), "hosts": len(ips), "ports": ports, "site": site,
+            "time": started}
+    if not no_db:
+        from camaudit.inventory import record_scan
+
+        meta["scan_id"] = record_scan(db, started, targets, {"ports": ports, "iface": iface},
+                                      site, devices)
     _write(REPORTERS[fmt](devices, meta), output)
     sys.exit(1 if any_covered(devices) else 0)
 
@@ -208,9 +238,13 @@ def rules_list(key: str | None) -> None:
 
 # ---------------------------------------------------------------- lab and demo
 from camaudit.check_cli import check, report  # noqa: E402  (commands live beside their options)
+from camaudit.discover_cli import discover  # noqa: E402
+from camaudit.inventory_cli import inventory  # noqa: E402
 from camaudit.lab_cli import demo, lab  # noqa: E402
 
+cli.add_command(discover)
 cli.add_command(check)
+cli.add_command(inventory)
 cli.add_command(report)
 cli.add_command(lab)
 cli.add_command(demo)

@@ -4,8 +4,9 @@ Pure functions. The maker is the firmware's maker, decided by technical evidence
 matches combine as independent signals (1 - prod(1 - c)); the strongest maker wins and a
 conflicting maker lowers the confidence. The brand is the label the device shows (``hw.brand``
 evidence, else the maker's own name unless the firmware is an OEM build). Evidence of grade
-``port`` (an open vendor port) only corroborates: it never names a maker on its own. ``relabeled`` is true
-when brand and maker differ, or when the firmware is a brand-neutral OEM build.
+``port`` (an open vendor port) only corroborates: it never names a maker on its own.
+``relabeled`` is true when brand and maker differ, or when the firmware is a brand-neutral OEM
+build.
 """
 
 from __future__ import annotations

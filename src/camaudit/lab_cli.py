@@ -60,12 +60,27 @@ def lab() -> None:
 @click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Append one JSON line per request received to FILE.")
 @click.option("-d", "--background", is_flag=True, help="Detach and return once listening.")
+@click.option("--netns", is_flag=True,
+              help="Instead: build the discovery lab (root): a bridge, one network namespace per "
+                   "device answering SADP/DHIP/WS-Discovery/SSDP/mDNS, and namespace "
+                   "camaudit-scan with interface lab0. Returns once it is up.")
 @_state_option
 def lab_up(net: str, count: int | None, profiles: tuple[str, ...], hostile: bool,
-           log_path: Path | None, background: bool, state_path: Path | None) -> None:
-    """Start the lab (foreground until Ctrl-C, or detached with --background)."""
+           log_path: Path | None, background: bool, netns: bool,
+           state_path: Path | None) -> None:
+    """Start the lab (foreground until Ctrl-C, or detached with --background).
+
+    With --netns, build the namespace lab for discovery instead, then run for example
+    'ip netns exec camaudit-scan camaudit discover --iface lab0'.
+    """
     from camaudit.lab.control import up
 
+    if netns:
+        from camaudit.lab.netns import netns_up
+
+        built = netns_up(list(profiles) or None)
+        click.echo(json.dumps([d.to_json() for d in built], indent=2))
+        return
     require_loopback_net(net)
     devices = up(net, count, list(profiles) or None, log_path, state_path,
                  background=background, include_hostile=hostile)
@@ -76,10 +91,14 @@ def lab_up(net: str, count: int | None, profiles: tuple[str, ...], hostile: bool
 @lab.command("down")
 @_state_option
 def lab_down(state_path: Path | None) -> None:
-    """Stop the lab started by 'lab up' (foreground or background)."""
+    """Stop the lab started by 'lab up' (foreground or background), and remove the
+    namespace lab of 'lab up --netns' with every namespace, link and process it made."""
     from camaudit.lab.control import down
+    from camaudit.lab.netns import lab_namespaces, netns_down
 
     n = down(state_path)
+    if lab_namespaces():
+        n += netns_down()
     click.echo(f"lab down: {n} device(s) stopped", err=True)
 
 
@@ -119,7 +138,11 @@ def lab_profiles() -> None:
               default=Path("camaudit-demo.json"), show_default=True,
               help="Where to write the scan as JSON.")
 def demo(net: str, count: int, output: Path) -> None:
-    """Bring up a lab of emulated devices, scan it, print the table, take the lab down."""
+    """Bring up a lab of emulated devices, scan it, print the table, take the lab down.
+
+    Writes the scan as JSON (-o, default camaudit-demo.json) and the HTML report beside it
+    (camaudit-demo.html). The demo does not touch the inventory.
+    """
     from camaudit.audit import scan_devices
     from camaudit.console import Progress
     from camaudit.lab.control import down, up
@@ -139,6 +162,9 @@ def demo(net: str, count: int, output: Path) -> None:
     meta = {"targets": [net], "hosts": len(ips), "ports": list(DEFAULT_PORTS), "lab": True}
     click.echo(REPORTERS["table"](devices, meta), nl=False)
     output.write_text(REPORTERS["json"](devices, meta), encoding="utf-8")
+    page = output.with_suffix(".html")
+    page.write_text(REPORTERS["html"](devices, meta), encoding="utf-8")
     by_ip = {d.ip: d for d in devices}
     right = sum(1 for t in truth if (by_ip[t.ip].maker if t.ip in by_ip else None) == t.maker)
-    click.echo(f"maker right for {right}/{len(truth)} lab devices; wrote {output}", err=True)
+    click.echo(f"maker right for {right}/{len(truth)} lab devices; wrote {output} and {page}",
+               err=True)

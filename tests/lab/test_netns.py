@@ -82,7 +82,7 @@ def lab() -> Iterator[tuple[list[netns.NetnsDevice], HostCapture]]:
 def discover(*args: str) -> list[dict[str, object]]:
     env = dict(os.environ, PYTHONPATH=SRC)
     done = subprocess.run(
-        ["ip", "netns", "exec", netns.SCAN_NS, sys.executable, "-m", "camaudit.discover_cli",
+        ["ip", "netns", "exec", netns.SCAN_NS, sys.executable, "-m", "camaudit", "discover",
          "--iface", netns.SCAN_IFACE, "--format", "json", *args],
         capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode in (0, 1), done.stderr

@@ -22,11 +22,15 @@ EXPECTED = {  # encoding -> rule found at the planted term
 
 def test_patterns_cover_every_encoding_and_case_form() -> None:
     table = byte_patterns(RULES)
-    assert table["维族".encode("utf-16-le")] == ("utf-16-le",)
-    assert table["维族".encode("gbk")] == ("gbk",)
-    assert table["维族".encode("utf-16-be")] == ("utf-16-be",)
-    assert table["维族".encode()] == ("utf-8",)
-    assert table[b"UYGHUR"] == ("ascii",) and table[b"Uyghur"] == ("ascii",)
+    assert table["维族".encode("utf-16-le")].encodings == ("utf-16-le",)
+    assert table["维族".encode("gbk")].encodings == ("gbk",)
+    assert table["维族".encode("utf-16-be")].encodings == ("utf-16-be",)
+    assert table["维族".encode()].encodings == ("utf-8",)
+    assert table[b"UYGHUR"].encodings == ("ascii",) and table[b"Uyghur"].encodings == ("ascii",)
+    race = table["race".encode("utf-16-le")]
+    assert race.left and race.right and race.encodings == ("utf-16-le",)
+    nation = table[b"EM_NATION_TYPE"]
+    assert not nation.left and not nation.right
     assert b"em_race_" not in table  # identifiers keep their case
 
 

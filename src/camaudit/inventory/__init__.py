@@ -8,7 +8,10 @@ database shared by many sites. docs/inventory.md describes the schema and the co
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from camaudit.inventory.store import (
     DeviceFilter,
@@ -19,6 +22,7 @@ from camaudit.inventory.store import (
     Sighting,
     Store,
 )
+from camaudit.model import Device
 
 ENV_DB = "CAMAUDIT_DB"
 PG_SCHEMES = ("postgresql://", "postgres://")
@@ -51,5 +55,15 @@ def open_store(url_or_path: str | os.PathLike[str] | None = None, *,
     return SqliteStore(Path(target).expanduser(), create=create)
 
 
+def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
+                options: dict[str, Any], site: str, devices: Sequence[Device]) -> int:
+    """Save one finished scan (all its devices, one transaction) and return its id."""
+    from camaudit.audit import now_iso
+
+    meta = ScanMeta(started, tuple(targets), options, site, now_iso())
+    with closing(open_store(url_or_path)) as store:
+        return store.save_scan(meta, devices)
+
+
 __all__ = ["DeviceFilter", "InventoryError", "ScanDiff", "ScanInfo", "ScanMeta", "Sighting",
-           "Store", "is_postgres", "open_store", "resolve"]
+           "Store", "is_postgres", "open_store", "record_scan", "resolve"]

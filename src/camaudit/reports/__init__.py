@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from camaudit.model import Device
-from camaudit.reports import csv_report, json_report, table
+from camaudit.reports import csv_report, html, json_report, table
 
 Reporter = Callable[[Sequence[Device], dict[str, Any]], str]
 
@@ -15,4 +15,5 @@ REPORTERS: dict[str, Reporter] = {
     "json": json_report.render,
     "jsonl": json_report.render_lines,
     "csv": csv_report.render,
+    "html": html.render,
 }

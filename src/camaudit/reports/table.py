@@ -12,7 +12,6 @@ from rich.text import Text
 
 from camaudit.model import Device
 
-
 _SEVERITY = {"covered": 2, "unknown": 1, "not-covered": 0}
 
 

@@ -76,11 +76,29 @@ def _variants(term: str, case_sensitive: bool) -> set[str]:
     return {text, text.lower(), text.upper(), text.capitalize(), text.title()}
 
 
-def byte_patterns(rules: Sequence[ScreenRule]) -> dict[bytes, tuple[str, ...]]:
-    """Every byte pattern to look for, with the encodings it stands for."""
-    out: dict[bytes, set[str]] = {}
-    for rule in rules:
+@dataclass(frozen=True)
+class Pattern:
+    encodings: tuple[str, ...]
+    rules: frozenset[int]  # indices of the rules with a term behind this pattern
+    left: bool  # every such term needs a word edge before it (checked on the bytes first)
+    right: bool  # ... and after it
+
+
+def _word_edge(term: str) -> tuple[bool, bool]:
+    text = literal(term)
+    word = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+    return (not term.startswith("*") and text[0] in word,
+            not term.endswith("*") and text[-1] in word)
+
+
+def byte_patterns(rules: Sequence[ScreenRule]) -> dict[bytes, Pattern]:
+    """Every byte pattern to look for: its encodings, rules and word-edge needs."""
+    encs: dict[bytes, set[str]] = {}
+    owners: dict[bytes, set[int]] = {}
+    edges: dict[bytes, tuple[bool, bool]] = {}
+    for n, rule in enumerate(rules):
         for term in rule.terms:
+            left, right = _word_edge(term)
             for text in _variants(term, rule.case_sensitive):
                 for enc in ENCODINGS:
                     try:
@@ -88,8 +106,27 @@ def byte_patterns(rules: Sequence[ScreenRule]) -> dict[bytes, tuple[str, ...]]:
                     except UnicodeEncodeError:
                         continue
                     label = "ascii" if text.isascii() and enc in ("utf-8", "gbk") else enc
-                    out.setdefault(pattern, set()).add(label)
-    return {p: tuple(sorted(e)) for p, e in sorted(out.items())}
+                    encs.setdefault(pattern, set()).add(label)
+                    owners.setdefault(pattern, set()).add(n)
+                    was = edges.get(pattern, (True, True))
+                    edges[pattern] = (was[0] and left, was[1] and right)
+    return {p: Pattern(tuple(sorted(encs[p])), frozenset(owners[p]), *edges[p])
+            for p in sorted(encs)}
+
+
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _word_unit(data: bytes | memoryview | mmap.mmap, at: int, label: str) -> bool:
+    """True when the character unit at byte ``at`` is an ASCII letter, digit or _."""
+    if at < 0:
+        return False
+    if label in ("ascii", "utf-8", "gbk"):
+        return at < len(data) and data[at] in _WORD_BYTES
+    if at + 1 >= len(data):
+        return False
+    lo, hi = (data[at], data[at + 1]) if label == "utf-16-le" else (data[at + 1], data[at])
+    return hi == 0 and lo in _WORD_BYTES
 
 
 class ByteScanner:
@@ -99,7 +136,7 @@ class ByteScanner:
         self.matcher = TextMatcher(rules)
         table = byte_patterns(rules)
         self._patterns = list(table)
-        self._encodings = [table[p] for p in self._patterns]
+        self._info = [table[p] for p in self._patterns]
         self.overlap = max(len(p) for p in self._patterns) - 1
         self.window = max(r.window for r in rules) + 80
         self.workers = workers or min(4, os.cpu_count() or 1)
@@ -148,8 +185,14 @@ class ByteScanner:
         out: list[ByteHit] = []
         seen: set[tuple[int, str]] = set()
         for offset, index in self.anchors(data, lo, hi):
-            for label in self._encodings[index]:
-                for hit, enc in self._confirm(data, offset, label):
+            info = self._info[index]
+            end = offset + len(self._patterns[index])
+            for label in info.encodings:
+                unit = 2 if label.startswith("utf-16") else 1
+                if (info.left and _word_unit(data, offset - unit, label)) or (
+                        info.right and _word_unit(data, end, label)):
+                    continue
+                for hit, enc in self._confirm(data, offset, label, info.rules):
                     if (offset, hit.rule.id) not in seen:
                         seen.add((offset, hit.rule.id))
                         length = len(hit.matched.encode(enc, "replace"))
@@ -159,8 +202,8 @@ class ByteScanner:
             progress(hi - lo)
         return out
 
-    def _confirm(self, data: bytes | memoryview | mmap.mmap, offset: int,
-                 label: str) -> Iterator[tuple[Hit, str]]:
+    def _confirm(self, data: bytes | memoryview | mmap.mmap, offset: int, label: str,
+                 rules: frozenset[int]) -> Iterator[tuple[Hit, str]]:
         width = self.window * (2 if label.startswith("utf-16") else 4)
         lo = max(0, offset - width)
         if label.startswith("utf-16"):
@@ -169,6 +212,6 @@ class ByteScanner:
         for enc in _DECODE_AS[label]:
             before = before_raw.decode(enc, "replace")
             text = before + after_raw.decode(enc, "replace")
-            for hit in self.matcher.match_at(text, len(before)):
+            for hit in self.matcher.match_at(text, len(before), rules):
                 context = _printable_context(text, hit.start, hit.end)
                 yield dataclasses.replace(hit, context=context), enc

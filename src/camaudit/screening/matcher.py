@@ -13,7 +13,7 @@ fires only when one of them stands within ``window`` characters before or after 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from camaudit.screening.rules import ScreenRule
@@ -117,10 +117,13 @@ class TextMatcher:
         hits.sort(key=lambda h: (h.start, order[h.rule.id]))
         return hits
 
-    def match_at(self, text: str, pos: int) -> list[Hit]:
-        """Hits of rules whose term starts exactly at ``pos`` (used around binary anchors)."""
+    def match_at(self, text: str, pos: int, only: Collection[int] | None = None) -> list[Hit]:
+        """Hits of rules whose term starts exactly at ``pos`` (used around binary anchors);
+        ``only``: indices of the rules to try (default: all)."""
         out: list[Hit] = []
-        for c in self._compiled:
+        for n, c in enumerate(self._compiled):
+            if only is not None and n not in only:
+                continue
             m = c.terms.match(text, pos)
             if m is not None:
                 hit = self._confirm(c, text, m)
