@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
-	$(PY) -m pytest
+	PY=$(PY) scripts/test.sh
 
 bench: $(STAMP)
 	$(PY) bench/scan_vs_nmap.py

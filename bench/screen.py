@@ -28,17 +28,22 @@ from camaudit.screening.matcher import literal  # noqa: E402
 from camaudit.screening.rules import load_ruleset  # noqa: E402
 
 CHUNK = 16 << 20
+# String-table words of camera firmware; "trace" and "brace" contain the term "race" and are
+# there to make the scanner reject matches inside words, as real firmware makes it do.
 FILLER = ["alarm", "face_detect", "trace", "config", "network", "video", "stream", "brace",
-          "init", "error: %s", "人脸", "告警", "设备", "录像"]
+          "init", "error: %s", "人脸", "告警", "设备", "录像", "rtsp", "onvif", "http", "ntp",
+          "dhcp", "/dev/mtd%d", "upgrade", "firmware", "sensor", "encoder", "bitrate", "osd",
+          "motion", "privacy_mask", "wdr", "ircut", "audio", "g711", "h264", "h265", "mjpeg",
+          "snapshot", "record", "storage", "sdcard", "user", "admin", "password", "timezone"]
 PLANTS = ["人脸属性 种族", "前端支持上报维族属性", "EM_NATION_TYPE_UYGUR", "face attributes: race"]
 
 
 def _chunk(rng: random.Random, i: int) -> bytes:
-    """Half compressed-looking bytes, half strings in mixed encodings, a few planted terms."""
+    """70% compressed-looking bytes, 30% strings in mixed encodings, a few planted terms."""
     parts: list[bytes] = []
     size = 0
     while size < CHUNK:
-        if rng.random() < 0.5:
+        if rng.random() < 0.7:
             part = rng.randbytes(4096)
         else:
             words = " ".join(rng.choice(FILLER) for _ in range(300))

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Services the test suite needs in CI: Debian's postgresql (a real server for the inventory
-# store tests) and chromium (the HTML report is loaded headless). Installs them when missing
-# (root, apt-get), starts a throwaway PostgreSQL cluster and prints, on stdout, the one line
-# to eval:
+# store tests), chromium (the HTML report is loaded headless) and iproute2 (namespace lab).
+# Installs them when missing (root, apt-get), starts a throwaway PostgreSQL cluster and prints,
+# on stdout, the one line to eval:
 #
 #   eval "$(scripts/ci-services.sh)"     # -> export CAMAUDIT_TEST_POSTGRES=postgresql://...
 #
@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 missing=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if ((${#missing[@]})); then
   echo "ci-services: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import mmap
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from camaudit.screening.rules import ScreenRule
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gbk")
 CHUNK = 16 << 20
+PARALLEL_BYTES = 64 << 20  # files at least this large are split over worker processes
 _BREAK = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _DECODE_AS = {"ascii": ("utf-8", "gbk"), "utf-8": ("utf-8",), "utf-16-le": ("utf-16-le",),
               "utf-16-be": ("utf-16-be",), "gbk": ("gbk",)}
@@ -161,24 +163,35 @@ class ByteScanner:
              progress: Callable[[int], None] | None = None) -> list[ByteHit]:
         """Every rule hit in ``data``, ordered by offset; ``progress(n)`` after each chunk."""
         size = len(data)
-        chunks = [(lo, min(size, lo + CHUNK)) for lo in range(0, size, CHUNK)]
-        if len(chunks) <= 1 or self.workers == 1:
-            found = [self._chunk(data, lo, hi, progress) for lo, hi in chunks]
-        else:
-            with ThreadPoolExecutor(self.workers) as pool:
-                found = list(pool.map(lambda c: self._chunk(data, c[0], c[1], progress), chunks))
-        hits = [h for part in found for h in part]
-        hits.sort(key=lambda h: (h.offset, -h.length, h.hit.rule.id))
-        return _drop_contained(hits)
+        hits = [h for lo in range(0, size, CHUNK)
+                for h in self._chunk(data, lo, min(size, lo + CHUNK), progress)]
+        return _finish(hits)
 
     def scan_file(self, path: Path, progress: Callable[[int], None] | None = None
                   ) -> list[ByteHit]:
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                return []
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return self.scan(mm, progress)
+        """Hits in a file read through mmap; large files are split over ``workers`` processes
+        (the matching of hits is Python code, so threads would queue on the GIL)."""
+        size = path.stat().st_size
+        if size == 0:
+            return []
+        if self.workers > 1 and size >= PARALLEL_BYTES:
+            return self._parallel(path, size, progress)
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return self.scan(mm, progress)
+
+    def _parallel(self, path: Path, size: int, progress: Callable[[int], None] | None
+                  ) -> list[ByteHit]:
+        ranges = [(lo, min(size, lo + CHUNK)) for lo in range(0, size, CHUNK)]
+        ctx = multiprocessing.get_context("spawn")
+        hits: list[ByteHit] = []
+        with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(self.matcher.rules,)) as pool:
+            futures = [pool.submit(_scan_range, str(path), lo, hi) for lo, hi in ranges]
+            for (lo, hi), fut in zip(ranges, futures, strict=True):
+                hits.extend(fut.result())
+                if progress is not None:
+                    progress(hi - lo)
+        return _finish(hits)
 
     def _chunk(self, data: bytes | memoryview | mmap.mmap, lo: int, hi: int,
                progress: Callable[[int], None] | None) -> list[ByteHit]:
@@ -215,3 +228,24 @@ class ByteScanner:
             for hit in self.matcher.match_at(text, len(before), rules):
                 context = _printable_context(text, hit.start, hit.end)
                 yield dataclasses.replace(hit, context=context), enc
+
+
+def _finish(hits: list[ByteHit]) -> list[ByteHit]:
+    hits.sort(key=lambda h: (h.offset, -h.length, h.hit.rule.id))
+    return _drop_contained(hits)
+
+
+_WORKER: ByteScanner | None = None
+
+
+def _init_worker(rules: tuple[ScreenRule, ...]) -> None:
+    global _WORKER
+    _WORKER = ByteScanner(rules, workers=1)
+
+
+def _scan_range(path: str, lo: int, hi: int) -> list[ByteHit]:
+    """One chunk of a file, in a worker process (the file is mapped, not read)."""
+    if _WORKER is None:
+        raise RuntimeError("worker not initialised")
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return _WORKER._chunk(mm, lo, hi, None)
