@@ -110,7 +110,7 @@ def main() -> None:
         print(f"grep -a -c -F -f TERMS: {mb / g:8.1f} MB/s  ({g:.2f} s, {grep_out} lines)")
         patterns = len(byte_patterns(rules))
         for workers, (t, n) in results.items():
-            print(f"camaudit, {workers} thread(s): {mb / t:8.1f} MB/s  ({t:.2f} s, {n} findings, "
+            print(f"camaudit, {workers} process(es):{mb / t:8.1f} MB/s  ({t:.2f} s, {n} findings, "
                   f"{patterns} byte patterns); camaudit time / grep time = {t / g:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -61,19 +62,22 @@ def _record_text(d: Device) -> str:
     return json.dumps(d.to_json(), ensure_ascii=True, sort_keys=True)
 
 
-class SqlStore:
+class SqlStore(ABC):
     """``Store`` over a SQL connection; subclasses provide the connection and locking."""
 
     location = ""
 
+    @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        """Run one statement and return its rows."""
 
+    @abstractmethod
     def _transaction(self) -> AbstractContextManager[Execute]:
-        raise NotImplementedError
+        """A write transaction holding the store's write lock, yielding an executor."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the connection."""
 
     def __enter__(self) -> SqlStore:
         return self
