@@ -239,11 +239,13 @@ def rules_list(key: str | None) -> None:
 # ---------------------------------------------------------------- lab and demo
 from camaudit.check_cli import check, report  # noqa: E402  (commands live beside their options)
 from camaudit.discover_cli import discover  # noqa: E402
+from camaudit.egress_cli import egress  # noqa: E402
 from camaudit.inventory_cli import inventory  # noqa: E402
 from camaudit.lab_cli import demo, lab  # noqa: E402
 
 cli.add_command(discover)
 cli.add_command(check)
+cli.add_command(egress)
 cli.add_command(inventory)
 cli.add_command(report)
 cli.add_command(lab)
