@@ -16,11 +16,12 @@ from camaudit.cli import cli
 DOC = Path(__file__).parent.parent / "docs" / "cli.md"
 
 
-def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    out = [(path, cmd)]
+def _walk(ctx: click.Context) -> list[click.Context]:
+    out = [ctx]
+    cmd = ctx.command
     if isinstance(cmd, click.Group):
         for name in sorted(cmd.commands):
-            out += _walk(cmd.commands[name], [*path, name])
+            out += _walk(click.Context(cmd.commands[name], parent=ctx, info_name=name))
     return out
 
 
@@ -28,9 +29,11 @@ def render() -> str:
     parts = ["# camaudit command line\n",
              "Generated from the commands' `--help` by `scripts/cli_docs.py`; "
              "do not edit by hand.\n"]
-    for path, cmd in _walk(cli, ["camaudit"]):
-        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100)
-        parts.append(f"## `{' '.join(path)}`\n\n```\n{cmd.get_help(ctx)}\n```\n")
+    # The same settings the real entry point uses, so -h shows as it does in a terminal.
+    root = click.Context(cli, info_name="camaudit", terminal_width=100,
+                         **(cli.context_settings or {}))
+    for ctx in _walk(root):
+        parts.append(f"## `{ctx.command_path}`\n\n```\n{ctx.command.get_help(ctx)}\n```\n")
     return "\n".join(parts)
 
 

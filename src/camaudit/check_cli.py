@@ -21,6 +21,7 @@ import click
 
 from camaudit.errors import UsageError
 from camaudit.model import Device
+from camaudit.output import write_output
 
 CHECK_FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("html", "csv", "json", "far-889")
@@ -87,16 +88,6 @@ def _policies(names: Sequence[str], files: Sequence[Path]) -> list[Any]:
         names = policy_names()
     return load_policies(list(names) if names or files else None, files)
 
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-    click.echo(f"wrote {output}", err=True)
 
 
 def render_table(devices: Sequence[Device]) -> str:
@@ -206,7 +197,7 @@ def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ..
         text = render_json(devices, meta)
     else:
         text = render_csv(devices) if fmt == "csv" else render_table(devices)
-    _write(text, output)
+    write_output(text, output)
     sys.exit(1 if covered else 0)
 
 
@@ -270,4 +261,4 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
         text = render_json(devices, meta)
     else:
         text = REPORTERS[fmt](devices, meta)
-    _write(text, output)
+    write_output(text, output)

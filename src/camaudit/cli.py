@@ -15,6 +15,7 @@ import click
 
 from camaudit import __version__
 from camaudit.errors import CamauditError, UsageError
+from camaudit.output import write_output
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -23,16 +24,6 @@ def _fail(message: str) -> NoReturn:
     click.echo(f"camaudit: error: {message}", err=True)
     sys.exit(2)
 
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-    click.echo(f"wrote {output}", err=True)
 
 
 class _Group(click.Group):
@@ -149,7 +140,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
 
         meta["scan_id"] = record_scan(db, started, targets, {"ports": ports, "iface": iface},
                                       site, devices)
-    _write(REPORTERS[fmt](devices, meta), output)
+    write_output(REPORTERS[fmt](devices, meta), output)
     sys.exit(1 if any_covered(devices) else 0)
 
 

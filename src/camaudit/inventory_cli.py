@@ -22,6 +22,7 @@ from camaudit import __version__
 from camaudit.errors import UsageError
 from camaudit.inventory import DeviceFilter, ScanDiff, ScanInfo, Sighting, Store, open_store
 from camaudit.inventory.store import ip_sort_key, ports_text, verdicts_text
+from camaudit.output import write_output
 
 FORMATS = ("table", "json", "csv")
 LIST_COLUMNS = ("site", "ip", "mac", "maker", "brand", "relabeled", "model", "firmware",
@@ -48,16 +49,6 @@ def _out_options(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Calla
 def _open(db: str | None) -> Store:
     return open_store(db, create=False)
 
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-    click.echo(f"wrote {output}", err=True)
 
 
 def _json(kind: str, body: Any) -> str:
@@ -170,7 +161,7 @@ def inventory_list(db: str | None, site: str | None, maker: str | None, brand: s
                        "Verdicts", "First seen", "Last seen"),
                       [[r[0], r[1], r[3], r[4], r[5], r[6], r[10], r[11], r[12], r[13]]
                        for r in map(_sighting_row, found)])
-    _write(text, output)
+    write_output(text, output)
 
 
 def vars_of(filters: DeviceFilter) -> dict[str, Any]:
@@ -217,7 +208,7 @@ def inventory_show(ip: str, db: str | None, site: str | None, fmt: str,
                                               "First seen", "Last seen", "Scans"),
                        [[t["rule"], t["key"], t["value"], t["source"], t["first_seen"],
                          t["last_seen"], len(t["scans"])] for t in timeline])
-    _write(text, output)
+    write_output(text, output)
 
 
 @inventory.command("history")
@@ -263,7 +254,7 @@ def inventory_history(ip: str | None, db: str | None, site: str | None, fmt: str
                       for s in scans]
         text = (_csv(header, table_rows) if fmt == "csv"
                 else _table(f"camaudit inventory: {len(scans)} scan(s)", header, table_rows))
-    _write(text, output)
+    write_output(text, output)
 
 
 def _diff_rows(diff: ScanDiff) -> list[list[object]]:
@@ -310,4 +301,4 @@ def inventory_diff(scans: tuple[int, ...], db: str | None, site: str | None, fmt
         title = (f"scan {diff.scan_a} -> {diff.scan_b}: {len(diff.appeared)} appeared, "
                  f"{len(diff.vanished)} vanished, {len(diff.changed)} changed")
         text = _table(title, header, _diff_rows(diff))
-    _write(text, output)
+    write_output(text, output)
