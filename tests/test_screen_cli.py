@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from tests.screening.docgen import (
     pdf_bytes,
     zip_bytes,
 )
+from tests.screening.test_device import ANALYTICS, PASSWORD, PLAIN, USER, serve_camera
 
 from camaudit.errors import UsageError
 from camaudit.screen_cli import screen
@@ -84,3 +86,24 @@ def test_csv_cells_cannot_start_formulas(value: str) -> None:
     from camaudit.screen_cli import _cell
 
     assert _cell(value).startswith("'")
+
+
+def test_device_screen_with_password_file(tmp_path: Path) -> None:
+    with serve_camera() as (url, handler):
+        _device_round(tmp_path, url, handler)
+
+
+def _device_round(tmp_path: Path, url: str, handler: Any) -> None:
+    handler.documents = {"/ISAPI/Smart/capabilities": ANALYTICS}
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    code, out, _ = _run("--device", url, "--user", USER, "--password-file", str(pw),
+                        "--format", "json")
+    assert code == 1 and PASSWORD not in out
+    doc = json.loads(out[out.index("{\n  \"camaudit\""):])
+    assert {f["rule"] for f in doc["findings"]} >= {"ethnicity-face-attribute",
+                                                    "uyghur-face-analytics"}
+    assert all(f["path"].startswith(url + "/ISAPI/Smart/capabilities") for f in doc["findings"])
+    handler.documents = {"/ISAPI/Smart/capabilities": PLAIN}
+    code, out, _ = _run("--device", url, "--user", USER, "--password-file", str(pw), "-q")
+    assert code == 0 and PASSWORD not in out

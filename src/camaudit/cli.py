@@ -195,22 +195,32 @@ def rules() -> None:
 
 @rules.command("verify")
 @click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
-              help="Rule directory to verify (default: the shipped rules).")
+              help="Fingerprint rule directory to verify (default: the shipped rules).")
 @click.option("--negatives", type=click.Path(path_type=Path, file_okay=False),
               help="Directory of generic negatives no maker rule may match.")
 def rules_verify(directory: Path | None, negatives: Path | None) -> None:
     """Run every rule's examples and the shadowing, vocabulary and negative checks.
 
-    Prints one line per problem as FILE:LINE: message and exits 1 when there is any.
+    Covers the fingerprint rules and, unless --dir is given, the shipped attribution,
+    policy, egress destination and screening rules too. Prints one line per problem as
+    FILE:LINE: message and exits 1 when there is any.
     """
     from camaudit.fingerprints.schema import load_rules
     from camaudit.fingerprints.verify import load_negatives, verify
 
     loaded = load_rules(directory)
     problems = verify(loaded, load_negatives(negatives) if negatives else None)
+    if directory is None:
+        from camaudit.attribution import verify_attribution
+        from camaudit.egress.rules import verify as verify_egress
+        from camaudit.policy import verify_policies
+        from camaudit.screening.verify import verify as verify_screening
+
+        problems += verify_attribution() + verify_policies() + verify_egress()
+        problems += verify_screening()
     for p in problems:
         click.echo(p)
-    click.echo(f"{len(loaded)} rules, {len(problems)} problem(s)", err=True)
+    click.echo(f"{len(loaded)} fingerprint rules, {len(problems)} problem(s)", err=True)
     sys.exit(1 if problems else 0)
 
 
@@ -233,12 +243,14 @@ from camaudit.discover_cli import discover  # noqa: E402
 from camaudit.egress_cli import egress  # noqa: E402
 from camaudit.inventory_cli import inventory  # noqa: E402
 from camaudit.lab_cli import demo, lab  # noqa: E402
+from camaudit.screen_cli import screen  # noqa: E402
 
 cli.add_command(discover)
 cli.add_command(check)
 cli.add_command(egress)
 cli.add_command(inventory)
 cli.add_command(report)
+cli.add_command(screen)
 cli.add_command(lab)
 cli.add_command(demo)
 

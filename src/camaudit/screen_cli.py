@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from camaudit.errors import UsageError
+from camaudit.output import write_output
 from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv")
@@ -82,15 +83,6 @@ def render_json(report: Report, meta: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-    click.echo(f"wrote {output}", err=True)
 
 
 @contextmanager
@@ -219,7 +211,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
     meta = {"paths": [str(p) for p in paths], "device": device_url}
     text = {"json": lambda: render_json(report, meta), "csv": lambda: render_csv(report),
             "table": lambda: render_table(report)}[fmt]()
-    _write(text, output)
+    write_output(text, output)
     sys.exit(1 if report.findings else 0)
 
 

@@ -80,3 +80,15 @@ def test_context_stops_at_binary_garbage() -> None:
     data = bytes(range(1, 9)) * 8 + b"\x00EM_RACE_TYPE_WHITE\x00" + bytes(range(1, 9)) * 8
     [hit] = SCANNER.scan(data)
     assert hit.hit.context == "EM_RACE_TYPE_WHITE"
+
+
+def test_large_file_is_split_over_worker_processes(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(binary, "PARALLEL_BYTES", 1 << 16)
+    monkeypatch.setattr(binary, "CHUNK", 1 << 17)
+    blob = firmware_blob(1 << 19)
+    (tmp_path / "fw.bin").write_bytes(blob.data)
+    done: list[int] = []
+    hits = ByteScanner(RULES, workers=2).scan_file(tmp_path / "fw.bin", done.append)
+    assert {h.offset for h in hits} == set(blob.offsets.values())
+    assert len(done) == 4 and sum(done) == len(blob.data)

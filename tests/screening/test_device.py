@@ -4,6 +4,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -61,6 +62,12 @@ class _Camera(BaseHTTPRequestHandler):
             self.end_headers()
             return
         body = self.documents.get(self.path)
+        if body is not None and body.startswith(b"REDIRECT "):
+            self.send_response(302)
+            self.send_header("Location", body.split(b" ", 1)[1].decode())
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if body is None:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -72,8 +79,9 @@ class _Camera(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@pytest.fixture
-def camera() -> Iterator[tuple[str, type[_Camera]]]:
+@contextmanager
+def serve_camera() -> Iterator[tuple[str, type[_Camera]]]:
+    """An HTTP server on 127.0.0.1 (free port) that wants Digest credentials."""
     handler = type("Cam", (_Camera,), {"documents": {}, "methods": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -83,6 +91,12 @@ def camera() -> Iterator[tuple[str, type[_Camera]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def camera() -> Iterator[tuple[str, type[_Camera]]]:
+    with serve_camera() as cam:
+        yield cam
 
 
 def test_advertising_device_is_flagged_with_digest_credentials(
@@ -118,6 +132,15 @@ def test_wrong_password_is_reported_without_the_password(
     docs, skipped = device.fetch(url, USER, "wrong-one", PATHS[:1])
     assert docs == [] and [s.reason for s in skipped] == ["credentials refused"]
     assert "wrong-one" not in repr(skipped)
+
+
+def test_redirects_are_not_followed(camera: tuple[str, type[_Camera]]) -> None:
+    url, handler = camera
+    handler.documents = {PATHS[0].path: b"REDIRECT http://8.8.8.8/steal",
+                         "/other": ANALYTICS}
+    docs, skipped = device.fetch(url, USER, PASSWORD, PATHS[:1])
+    assert docs == [] and [s.reason for s in skipped] == ["HTTP 302"]
+    assert handler.methods == ["GET", "GET"]  # challenge, then the authorised GET
 
 
 @pytest.mark.parametrize(("url", "message"), [

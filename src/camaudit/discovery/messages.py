@@ -1,8 +1,8 @@
 """Sans-I/O side of discovery: which probes go where, and what a reply means.
 
-``PROTOCOLS`` lists the vendors' discovery protocols (facts §1-3, §4.3, §7): the port a probe
-goes to, the multicast group and/or broadcast it uses, the local port replies arrive on, and
-the probe bytes. ``decode(proto, data, source)`` turns one datagram into observations with the
+``PROTOCOLS`` lists the vendors' discovery protocols (facts §1-3, §4.3, §7; Dahua's legacy
+UDP 5050 search of §2.2 is "dhlegacy"): the port a probe goes to, the multicast group and/or
+broadcast it uses, the local port replies arrive on, and the probe bytes. ``decode(proto, data, source)`` turns one datagram into observations with the
 codecs of ``camaudit.wire`` (never raising on hostile bytes). Also here: WS-Discovery probes
 (typed NetworkVideoTransmitter, typed Device, untyped), the two pre-auth ONVIF SOAP requests,
 and the neighbour table parser (``/proc/net/arp``).
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from camaudit.model import Observation
-from camaudit.wire import dhip, dvrip, sadp, ssdp, wsd
+from camaudit.wire import dahua_legacy, dhip, dvrip, sadp, ssdp, wsd
 from camaudit.wire.mac import normalize_mac
 from camaudit.wire.xmldoc import find_all, find_text, local, parse_xml
 
@@ -111,6 +111,9 @@ PROTOCOLS: dict[str, Protocol] = {
                      lambda: [sadp.build_probe(str(uuid.uuid4()))]),
     "dhip": Protocol("dhip", dhip.PORT, dhip.GROUP, True, dhip.PORT,
                      lambda: [dhip.build_search()]),
+    # Dahua legacy binary discovery: broadcast only (facts §2.2 documents no unicast use).
+    "dhlegacy": Protocol("dhlegacy", dahua_legacy.PORT, None, True, dahua_legacy.PORT,
+                         lambda: [dahua_legacy.build_search()], unicast=False),
     "dvrip": Protocol("dvrip", dvrip.DISCOVERY_PORT, None, True, dvrip.DISCOVERY_PORT,
                       lambda: [dvrip.build_search()]),
     "wsd": Protocol("wsd", wsd.PORT, wsd.GROUP, False, 0, _wsd_probes),
@@ -134,6 +137,8 @@ def decode(proto: str, data: bytes, source: str) -> list[Observation]:
         return sadp.observations(sadp.parse(data), source)
     if proto == "dhip":
         return dhip.observations(dhip.parse(data), source)
+    if proto == "dhlegacy":
+        return dahua_legacy.observations(dahua_legacy.parse(data), source)
     if proto == "dvrip":
         msg = dvrip.parse(data)
         if msg.message_id not in (0, dvrip.SEARCH_REPLY):

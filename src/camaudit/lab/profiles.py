@@ -57,7 +57,7 @@ _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile"
                  "mac_prefix", "mac_note", "models", "serial", "extras", "services",
                  "discovery"}
 # Discovery protocols a profile may answer (lab/responders.py builds the replies).
-DISCOVERY_KINDS = ("sadp", "dhip", "dvrip", "wsd", "ssdp", "mdns", "onvif")
+DISCOVERY_KINDS = ("sadp", "dhip", "dhlegacy", "dvrip", "wsd", "ssdp", "mdns", "onvif")
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
                  "methods", "banner", "banner_b64", "tls"}

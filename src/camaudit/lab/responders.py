@@ -4,7 +4,7 @@
 probe (or None), ``announcements()`` the unsolicited messages (WS-Discovery Hello, SSDP
 NOTIFY). Replies are templates of real samples from the facts: SADP ProbeMatch element order
 of the DS-7804HQH-K1 capture (§1.3), DHIP ``client.notifyDevInfo`` of the AMP-Research reply
-(§2.1), Xiongmai 1531 ``NetWork.NetCommon`` of python-dvr's SearchXM (§4.3), WS-Discovery
+(§2.1), Dahua's legacy UDP 5050 reply in the layout of §2.2, Xiongmai 1531 ``NetWork.NetCommon`` of python-dvr's SearchXM (§4.3), WS-Discovery
 ProbeMatch/Hello of cogini/onvif's test data (§3.2). Field values come from the profile's
 ``discovery:`` section (templates: ``{model}``, ``{serial}``, ``{mac}``, ``{ip}`` ...).
 
@@ -32,7 +32,7 @@ from camaudit.lab.plan import LabDevice
 from camaudit.lab.profiles import Profile, load_profiles
 from camaudit.lab.render import build_reply, parse_head, render, request_values
 from camaudit.net.multicast import interface, udp_socket
-from camaudit.wire import dhip, dvrip, sadp, ssdp, wsd
+from camaudit.wire import dahua_legacy, dhip, dvrip, sadp, ssdp, wsd
 from camaudit.wire.xmldoc import local, parse_xml
 
 ANNOUNCE_EVERY = 1.0
@@ -46,6 +46,10 @@ _SADP_DEFAULTS = {"Types": "inquiry", "DeviceDescription": "{model}", "DeviceSN"
                   "Activated": "true"}
 _DHIP_DEFAULTS = {"DeviceType": "{model}", "SerialNo": "{serial}", "MachineName": "{serial}",
                   "HttpPort": "80", "Port": "37777"}
+# Legacy reply: section 2 model, 16-byte device type, section 3 lines (facts §2.2); the Name
+# default follows DHIP's MachineName (= serial in the AMP-Research sample).
+_DHLEGACY_DEFAULTS = {"Model": "{model}", "DeviceType": "", "Name": "{serial}", "Device": "",
+                      "SerialNo": "{serial}", "Port": "37777"}
 _WSD_ENVELOPE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<s:Envelope '
                  'xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
                  'xmlns:dn="http://www.onvif.org/ver10/network/wsdl" '
@@ -88,6 +92,8 @@ class Responder:
             return self._sadp(data)
         if proto == "dhip":
             return self._dhip(data)
+        if proto == "dhlegacy":
+            return self._dhlegacy(data)
         if proto == "dvrip":
             return self._dvrip(data)
         if proto == "wsd":
@@ -124,6 +130,31 @@ class Responder:
         body = {"mac": self.device.mac, "method": "client.notifyDevInfo",
                 "params": {"deviceInfo": info}}
         return dhip.frame(json.dumps(body).encode("utf-8") + b"\n")
+
+    def _link_local(self) -> str:
+        """EUI-64 link-local address of the device's MAC, as in the DHIP sample (§2.1)."""
+        octets = bytes.fromhex(self.device.mac.replace(":", ""))
+        eui = bytes([octets[0] ^ 0x02]) + octets[1:3] + b"\xff\xfe" + octets[3:]
+        groups = [f"{int.from_bytes(eui[i: i + 2], 'big'):x}" for i in range(0, 8, 2)]
+        return "fe80::" + ":".join(groups) + "/64"
+
+    def _dhlegacy(self, data: bytes) -> bytes | None:
+        if not dahua_legacy.is_search(data):
+            return None
+        spec = {**_DHLEGACY_DEFAULTS, **self.specs["dhlegacy"]}
+
+        def field(name: str) -> str:
+            return render(spec.get(name, ""), self.values)
+
+        info = tuple((name, value) for name, value in
+                     (("Name", field("Name")), ("Device", field("Device")),
+                      ("IPv6Addr", self._link_local()), ("SerialNo", field("SerialNo")))
+                     if value)
+        port = field("Port")
+        return dahua_legacy.build_reply(
+            mac=self.device.mac, model=field("Model"), device_type=field("DeviceType"),
+            ip=self.device.ip, tcp_port=int(port) if port.isdigit() and len(port) < 6 else 0,
+            info=info)
 
     def _dvrip(self, data: bytes) -> bytes | None:
         if len(data) < dvrip.HEADER.size or data[0] != 0xFF:
@@ -236,6 +267,7 @@ class Responder:
 
 
 _PORTS = {"sadp": (sadp.PORT, sadp.GROUP, False), "dhip": (dhip.PORT, dhip.GROUP, True),
+          "dhlegacy": (dahua_legacy.PORT, None, True),
           "dvrip": (dvrip.DISCOVERY_PORT, None, True), "wsd": (wsd.PORT, wsd.GROUP, False),
           "ssdp": (ssdp.PORT, ssdp.GROUP, False)}
 

@@ -65,6 +65,8 @@ def decode_text(data: bytes) -> tuple[str, str, int] | None:
     if sample.count(0) > len(sample) // 4 and len(sample) >= 4:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         enc = "utf-16-le" if odd > even else "utf-16-be"
+        if not _textual(sample[:len(sample) - len(sample) % 2].decode(enc, "replace")):
+            return None
         try:
             text = data[:len(data) - len(data) % 2].decode(enc)
         except UnicodeDecodeError:
@@ -73,6 +75,8 @@ def decode_text(data: bytes) -> tuple[str, str, int] | None:
     if b"\x00" in sample:
         return None
     for enc in ("utf-8", "gb18030"):
+        if not _textual(sample.decode(enc, "ignore")):
+            return None
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:

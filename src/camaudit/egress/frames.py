@@ -1,0 +1,193 @@
+"""Per-file state of the capture reader and the general frame parser (the slow path).
+
+The pcap reader's fast path (Ethernet, IPv4 without options, TCP/UDP) counts packets per raw
+one-way 5-tuple in ``State.tcp``/``State.udp`` (key: the 12 bytes src, dst, sport, dport) as
+``[bytes, packets, first_ts, last_ts]``; everything else goes through ``frame`` into
+``State.conns``, already keyed per endpoint. ``flush`` folds both into the ``Capture`` per
+(client, server, proto, server port) and is called whenever the raw tables grow past
+``FLUSH_AT`` entries, so memory stays bounded by endpoints plus one flush window.
+
+Payloads are parsed only where names can be: UDP from port 53 (DNS answers; an answer already
+seen with another transaction id is skipped), TCP segments starting like a TLS handshake or an
+HTTP request. Evidence text is formatted only for a name not yet known for its address or
+connection, never per packet.
+"""
+
+from __future__ import annotations
+
+from camaudit.egress.flowrec import add_record
+from camaudit.egress.flows import Capture, ip_text
+from camaudit.wire.dns_msg import CNAME, parse_answers
+from camaudit.wire.netflow import V9State, decode
+from camaudit.wire.tls_hello import client_hello_sni, http_host
+
+HTTP_FIRST = frozenset(b"GPHODC")
+PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6"}
+RawKey = tuple[bytes, bytes, int, int]
+FLUSH_AT = 200_000
+MAX_DNS_SEEN = 65_536
+
+
+class State:
+    """What one capture file accumulates before it is folded into the ``Capture``."""
+
+    def __init__(self, cap: Capture, name: str, nf_ports: frozenset[int] = frozenset()) -> None:
+        self.cap = cap
+        self.name = name
+        self.nf_ports = nf_ports
+        self.nf_state = V9State()
+        self.conns: dict[RawKey, list[float]] = {}
+        self.tcp: dict[bytes, list[float]] = {}
+        self.udp: dict[bytes, list[float]] = {}
+        self.dns_seen: set[bytes] = set()
+        self.packets = 0
+
+    def dns(self, n: int, src: bytes, data: bytes) -> None:
+        """A UDP payload from port 53: names for the addresses in its answers."""
+        body = data[2:]
+        if body in self.dns_seen:
+            return
+        if len(self.dns_seen) >= MAX_DNS_SEEN:
+            self.dns_seen.clear()
+        self.dns_seen.add(body)
+        parsed = parse_answers(data)
+        if parsed is None:
+            return
+        qname, answers = parsed
+        names = {qname: None}
+        for owner, rtype, value in answers:
+            if rtype == CNAME:
+                names[owner] = names[value] = None
+                continue
+            known = self.cap.names.get(value, {})
+            for nm in (*names, owner):
+                if nm not in known:
+                    self.cap.add_name(value, nm, f"{self.name}#{n}: DNS answer {nm} -> "
+                                                 f"{value} from {ip_text(src)}")
+                    known = self.cap.names.get(value, {})
+
+    def tcp_name(self, n: int, src: bytes, dst: bytes, sport: int, dport: int,
+                 data: bytes) -> None:
+        """A TCP payload starting like a ClientHello or an HTTP request: the name it asks for."""
+        if data[0] == 0x16:
+            name = client_hello_sni(data)
+            kind = "TLS SNI"
+        else:
+            name = http_host(data)
+            kind = "HTTP Host"
+        if not name:
+            return
+        client, server, port = (src, dst, dport) if dport <= sport else (dst, src, sport)
+        key = (ip_text(client), ip_text(server), "tcp", port)
+        known = self.cap.flow_names.get(key)
+        if known is None or name not in known:
+            self.cap.add_flow_name(key, name, f"{self.name}#{n}: {kind} {name}")
+
+    def netflow(self, data: bytes) -> None:
+        """A NetFlow export datagram: its flows are evidence, the export itself is not."""
+        for rec in decode(data, self.nf_state):
+            add_record(self.cap, rec)
+            self.cap.records += 1
+
+    def flush(self) -> None:
+        """Fold the raw tables into the Capture, per endpoint, and empty them."""
+        add = self.cap.add_conn
+        text: dict[bytes, str] = {}
+        for proto, table in (("tcp", self.tcp), ("udp", self.udp)):
+            for k, (b, pk, first, last) in table.items():
+                src, dst = k[:4], k[4:8]
+                sport, dport = (k[8] << 8) | k[9], (k[10] << 8) | k[11]
+                s = text.get(src) or text.setdefault(src, ip_text(src))
+                d = text.get(dst) or text.setdefault(dst, ip_text(dst))
+                if dport < sport or (dport == sport and src <= dst):
+                    add((s, d, proto, dport), b, 0, pk, 0, first, last)
+                else:
+                    add((d, s, proto, sport), 0, b, 0, pk, first, last)
+            table.clear()
+        for (c, sv, pr, port), v in self.conns.items():
+            add((ip_text(c), ip_text(sv), PROTOS.get(pr, str(pr)), port), *v)
+        self.conns.clear()
+
+
+def frame(st: State, n: int, b: bytes, p: int, end: int, ts: float, link: int) -> None:
+    """Account one captured frame ``buf[p:end]`` of any supported link type."""
+    if link == 1:
+        if end - p < 34:
+            return
+        et = (b[p + 12] << 8) | b[p + 13]
+        p += 14
+        while et == 0x8100 or et == 0x88A8:
+            if end - p < 24:
+                return
+            et = (b[p + 2] << 8) | b[p + 3]
+            p += 4
+    elif link == 113 or link == 276:
+        off = 14 if link == 113 else 0
+        if end - p < 20:
+            return
+        et = (b[p + off] << 8) | b[p + off + 1]
+        p += 16 if link == 113 else 20
+    elif link == 0:
+        if end - p < 24:
+            return
+        fam = b[p] if b[p] else b[p + 3]
+        et = 0x0800 if fam == 2 else 0x86DD
+        p += 4
+    else:
+        if end - p < 20:
+            return
+        et = 0x0800 if b[p] >> 4 == 4 else 0x86DD
+    if et == 0x0800:
+        if end - p < 20:
+            return
+        ihl = (b[p] & 15) << 2
+        plen = (b[p + 2] << 8) | b[p + 3]
+        proto = b[p + 9]
+        src = b[p + 12:p + 16]
+        dst = b[p + 16:p + 20]
+        l4 = p + ihl
+        if (b[p + 6] & 0x1F) or b[p + 7]:
+            l4 = end  # a later fragment carries no ports
+    elif et == 0x86DD:
+        if end - p < 40:
+            return
+        plen = 40 + ((b[p + 4] << 8) | b[p + 5])
+        proto = b[p + 6]
+        src = b[p + 8:p + 24]
+        dst = b[p + 24:p + 40]
+        l4 = p + 40
+    else:
+        return
+    ip_end = min(p + plen, end)
+    sport = dport = 0
+    if (proto == 6 or proto == 17) and l4 + 8 <= end:
+        sport = (b[l4] << 8) | b[l4 + 1]
+        dport = (b[l4 + 2] << 8) | b[l4 + 3]
+        if proto == 17:
+            if st.nf_ports and dport in st.nf_ports:
+                st.netflow(b[l4 + 8:ip_end])
+                return
+            if sport == 53 and ip_end > l4 + 8:
+                st.dns(n, src, b[l4 + 8:ip_end])
+        elif l4 + 20 <= end:
+            pl = l4 + ((b[l4 + 12] >> 4) << 2)
+            if pl < ip_end and (b[pl] == 0x16 or b[pl] in HTTP_FIRST):
+                st.tcp_name(n, src, dst, sport, dport, b[pl:ip_end])
+    if dport < sport or (dport == sport and src <= dst):
+        key = (src, dst, proto, dport)
+        v = st.conns.get(key)
+        if v is None:
+            st.conns[key] = [plen, 0, 1, 0, ts, ts]
+        else:
+            v[0] += plen
+            v[2] += 1
+            v[5] = ts
+    else:
+        key = (dst, src, proto, sport)
+        v = st.conns.get(key)
+        if v is None:
+            st.conns[key] = [0, plen, 0, 1, ts, ts]
+        else:
+            v[1] += plen
+            v[3] += 1
+            v[5] = ts
