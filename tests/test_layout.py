@@ -32,3 +32,20 @@ def test_no_module_is_a_grab_bag() -> None:
     too_long = [f"{p.relative_to(SRC)}: {n} lines" for p in SRC.rglob("*.py")
                 if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450]
     assert too_long == []
+
+
+def test_every_data_file_is_package_data() -> None:
+    """A file under src/ that no package-data glob names is missing from installed wheels."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["camaudit"]
+    missing = []
+    for path in sorted(SRC.rglob("*")):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(SRC).as_posix()
+        if not any(fnmatch(rel, g) or fnmatch(rel, g.replace("**/", "")) for g in globs):
+            missing.append(rel)
+    assert missing == []

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from camaudit.discovery import messages as m
-from camaudit.wire import sadp
+from camaudit.wire import dahua_legacy, sadp
 
 SADP_REPLY = b"""<?xml version="1.0" encoding="UTF-8" ?>
 <ProbeMatch><Uuid>8282F1DB-2FA6-4709-B261-3C6B6A48CA17</Uuid><Types>inquiry</Types>
@@ -28,10 +28,14 @@ def test_wsd_probe_rejects_markup_in_types() -> None:
 
 
 def test_every_protocol_has_probes_for_its_port() -> None:
-    assert {p.port for p in m.PROTOCOLS.values()} == {37020, 37810, 34569, 3702, 1900}
+    assert {p.port for p in m.PROTOCOLS.values()} == {37020, 37810, 5050, 34569, 3702, 1900}
     assert len(m.PROTOCOLS["wsd"].probes()) == 3
     assert m.PROTOCOLS["dhip"].group == "239.255.255.251" and m.PROTOCOLS["dhip"].broadcast
     assert not m.PROTOCOLS["ssdp"].unicast
+    legacy = m.PROTOCOLS["dhlegacy"]  # broadcast only, replies may come to port 5050
+    assert (legacy.group, legacy.broadcast, legacy.unicast, legacy.listen_port) == \
+        (None, True, False, 5050)
+    assert legacy.probes() == [dahua_legacy.build_search()]
 
 
 def test_decode_sadp_reply() -> None:
@@ -41,10 +45,22 @@ def test_decode_sadp_reply() -> None:
     assert ("sadp.serial", "DS-7804HQH-K10420190822CCCHD53257168WCVU") in obs
 
 
+def test_decode_dahua_legacy_reply() -> None:
+    reply = dahua_legacy.build_reply(mac="3c:ef:8c:00:00:01", model="DH-NVR4104",
+                                     info=(("SerialNo", "4K01FD2PAJ6E3FF"),))
+    obs = {(o.key, o.value, o.source)
+           for o in m.decode("dhlegacy", reply, m.source_label("dhlegacy", 5050))}
+    assert obs >= {("dhlegacy.present", "true", "udp/5050 dhlegacy"),
+                   ("dhlegacy.model", "DH-NVR4104", "udp/5050 dhlegacy"),
+                   ("dhlegacy.serial", "4K01FD2PAJ6E3FF", "udp/5050 dhlegacy"),
+                   ("dhlegacy.mac", "3c:ef:8c:00:00:01", "udp/5050 dhlegacy")}
+
+
 def test_decode_ignores_probes_and_unknown_protocols() -> None:
     assert m.decode("sadp", sadp.build_probe("AB-12"), "s") == []
     assert m.decode("dhip", m.PROTOCOLS["dhip"].probes()[0], "s") == []
     assert m.decode("dvrip", m.PROTOCOLS["dvrip"].probes()[0], "s") == []
+    assert m.decode("dhlegacy", m.PROTOCOLS["dhlegacy"].probes()[0], "s") == []
     assert m.decode("nope", SADP_REPLY, "s") == []
 
 

@@ -8,7 +8,7 @@ from camaudit.discovery import messages as m
 from camaudit.lab.plan import LabDevice
 from camaudit.lab.profiles import load_profiles
 from camaudit.lab.responders import Responder
-from camaudit.wire import dhip, dvrip, sadp, ssdp, wsd
+from camaudit.wire import dahua_legacy, dhip, dvrip, sadp, ssdp, wsd
 
 
 def responder(profile: str, model: str | None = None) -> Responder:
@@ -36,6 +36,21 @@ def test_dhip_reply_carries_the_oem_vendor() -> None:
     assert (reply.get("Vendor"), reply.get("Manufacturer"), reply.get("Port")) == \
         ("Lorex", "Private", "35000")
     assert reply.get("SerialNo") == "SERIAL123" and reply.mac == "44:47:cc:a9:af:2e"
+
+
+@pytest.mark.parametrize(("profile", "model", "port"), [
+    ("dahua-ipc", "IPC-HDW5421S", 37777), ("dahua-oem", "", 35000)])
+def test_dahua_legacy_reply(profile: str, model: str, port: int) -> None:
+    r = responder(profile)
+    python_dvr_search = b"\xa3\x01\x00\x00" + bytes(12) + b"\x02" + bytes(15)
+    for search in (dahua_legacy.build_search(), python_dvr_search):
+        reply = dahua_legacy.parse(r.answer("dhlegacy", search) or b"")
+        assert reply.valid and reply.problem == ""
+        assert (reply.mac, reply.model, reply.get("SerialNo")) == \
+            ("44:47:cc:a9:af:2e", model, "SERIAL123")
+        assert (reply.ip, reply.tcp_port) == ("10.213.0.14", port)
+        assert reply.get("IPv6Addr") == "fe80::4647:ccff:fea9:af2e/64"
+    assert r.answer("dhlegacy", dhip.build_search()) is None
 
 
 def test_dvrip_search_reply() -> None:
@@ -79,8 +94,9 @@ def test_ssdp_answers_msearch() -> None:
 def test_silent_on_other_protocols_and_garbage() -> None:
     r = responder("hikvision-ipc")
     assert r.answer("dhip", dhip.build_search()) is None
+    assert r.answer("dhlegacy", dahua_legacy.build_search()) is None
     assert r.answer("sadp", b"<Probe><Types>update</Types></Probe>") is None
-    for proto in ("sadp", "wsd", "dhip", "dvrip", "ssdp"):
+    for proto in ("sadp", "wsd", "dhip", "dhlegacy", "dvrip", "ssdp"):
         for data in (b"", os.urandom(600), b"\xff" * 20, b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>"):
             assert responder("dahua-ipc").answer(proto, data) is None
 
