@@ -30,7 +30,7 @@ CSV_COLUMNS = ("ip", "mac", "maker", "brand", "model", "relabeled", "confidence"
 
 
 def _record(raw: Any, where: str) -> Device:
-    from camaudit.policy_schema import device_from_record
+    from camaudit.records import device_from_record
 
     try:
         return device_from_record(raw)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import Any
 import yaml
 
 from camaudit.errors import RuleError
-from camaudit.model import GRADES, Device, Evidence, Port, Verdict
+from camaudit.model import GRADES, Device
+from camaudit.records import device_from_record
 
 STATUSES = ("covered", "not-covered", "unknown")
 # Evidence grades of attribution links and policies: A primary text, B reputable secondary,
@@ -251,67 +251,6 @@ def _example(raw: Any, filename: str, line: int) -> PolicyExample:
         raise f.fail("device", f"is not a device record: {e}") from e
     return PolicyExample(name=f.text("name"), device=device, on=f.date("date"), expect=expect,
                          reason_contains=f.texts("reason_contains"), line=f.line)
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _evidence(raw: Any) -> Evidence:
-    if isinstance(raw, str):  # example shorthand: just the rule id
-        return Evidence(source="example", key="", value="", rule=raw)
-    if not isinstance(raw, dict):
-        raise TypeError(f"evidence entry must be a mapping, not {type(raw).__name__}")
-    return Evidence(source=str(raw.get("source", "")), key=str(raw.get("key", "")),
-                    value=str(raw.get("value", "")), rule=str(raw.get("rule", "")))
-
-
-def _port(raw: Any) -> Port:
-    if isinstance(raw, dict):
-        return Port(port=int(raw["port"]), proto=str(raw.get("proto", "tcp")),
-                    service=str(raw.get("service", "")))
-    return Port(port=int(raw))
-
-
-def _verdict(raw: Any) -> Verdict:
-    if not isinstance(raw, dict):
-        raise TypeError("verdict entry must be a mapping")
-    return Verdict(policy=str(raw["policy"]), status=str(raw["status"]),
-                   reason=str(raw.get("reason", "")),
-                   references=tuple(str(r) for r in raw.get("references", ())))
-
-
-def _seq(raw: dict[str, Any], name: str) -> Sequence[Any]:
-    value = raw.get(name) or ()
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"'{name}' must be a list")
-    return value
-
-
-def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
-    """The ``Device`` for one device record (docs/records.md). Raises TypeError/ValueError/KeyError
-    on a record of the wrong shape. ``example`` allows a missing ``ip`` (policy examples)."""
-    if not isinstance(raw, dict):
-        raise TypeError("a device record must be a JSON object")
-    if "ip" not in raw and not example:
-        raise KeyError("ip")
-    confidence = raw.get("confidence", 0.0)
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise TypeError(f"'confidence' must be a number, not {confidence!r}")
-    return Device(
-        ip=str(raw.get("ip", "example")), mac=_opt(raw.get("mac")),
-        hostnames=tuple(str(h) for h in _seq(raw, "hostnames")),
-        ports=tuple(_port(p) for p in _seq(raw, "ports")),
-        maker=_opt(raw.get("maker")), brand=_opt(raw.get("brand")),
-        relabeled=bool(raw.get("relabeled", False)), model=_opt(raw.get("model")),
-        firmware=_opt(raw.get("firmware")), serial=_opt(raw.get("serial")),
-        device_type=_opt(raw.get("device_type")), confidence=float(confidence),
-        evidence=tuple(_evidence(e) for e in _seq(raw, "evidence")),
-        verdicts=tuple(_verdict(v) for v in _seq(raw, "verdicts")),
-        first_seen=_opt(raw.get("first_seen")), last_seen=_opt(raw.get("last_seen")),
-        risks=tuple(r for r in _seq(raw, "risks") if isinstance(r, dict)),
-        egress=tuple(e for e in _seq(raw, "egress") if isinstance(e, dict)),
-    )
 
 
 def policies_dir() -> Path:

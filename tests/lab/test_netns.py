@@ -79,15 +79,31 @@ def lab() -> Iterator[tuple[list[netns.NetnsDevice], HostCapture]]:
         capture.sock.close()
 
 
-def discover(*args: str) -> list[dict[str, object]]:
+def camaudit_in_scan_ns(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=SRC)
-    done = subprocess.run(
-        ["ip", "netns", "exec", netns.SCAN_NS, sys.executable, "-m", "camaudit", "discover",
-         "--iface", netns.SCAN_IFACE, "--format", "json", *args],
+    return subprocess.run(
+        ["ip", "netns", "exec", netns.SCAN_NS, sys.executable, "-m", "camaudit", *args],
         capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def discover(*args: str) -> list[dict[str, object]]:
+    done = camaudit_in_scan_ns("discover", "--iface", netns.SCAN_IFACE, "--format", "json",
+                               *args)
     assert done.returncode in (0, 1), done.stderr
     devices: list[dict[str, object]] = json.loads(done.stdout)["devices"]
     return devices
+
+
+def rules_of(device: dict[str, object]) -> set[str]:
+    return {e["rule"] for e in device["evidence"]}  # type: ignore[attr-defined]
+
+
+def assert_identity(found: dict[str, dict[str, object]], nd: netns.NetnsDevice) -> None:
+    d = found[nd.device.ip]
+    assert (d["maker"], d["mac"]) == (nd.device.maker, nd.device.mac), nd.device.profile
+    assert d["model"] == nd.device.model, nd.device.profile
+    if nd.device.profile != "axis":  # SSDP carries no serial
+        assert d["serial"] == nd.device.serial, nd.device.profile
 
 
 @needs_root
@@ -99,15 +115,31 @@ def test_discover_finds_every_lab_device(lab: tuple[list[netns.NetnsDevice], Hos
         if nd.routed:
             assert nd.device.ip not in found  # multicast does not cross the router
             continue
-        d = found[nd.device.ip]
-        assert (d["maker"], d["mac"]) == (nd.device.maker, nd.device.mac), nd.device.profile
-        assert d["model"] == nd.device.model, nd.device.profile
-        if nd.device.profile != "axis":  # SSDP carries no serial
-            assert d["serial"] == nd.device.serial, nd.device.profile
+        assert_identity(found, nd)
+        # Dahua firmware also answered the legacy binary search (UDP 5050), others did not.
+        legacy = "dahua-legacy-discovery" in rules_of(found[nd.device.ip])
+        assert legacy == nd.device.profile.startswith("dahua-"), nd.device.profile
     oem = next(found[nd.device.ip] for nd in devices if nd.device.profile == "dahua-oem")
     assert (oem["brand"], oem["relabeled"]) == ("Lorex", True)
     axis = next(found[nd.device.ip] for nd in devices if nd.device.profile == "axis")
     assert axis["hostnames"]  # mDNS
+
+
+@needs_root
+def test_scan_iface_alone_discovers_and_merges(
+        lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
+    devices, _ = lab
+    done = camaudit_in_scan_ns("scan", "--iface", netns.SCAN_IFACE, "--no-db", "--format",
+                               "json", "--timeout", "0.5", "--host-timeout", "5")
+    assert done.returncode == 1, done.stderr  # Hikvision and Dahua devices are covered
+    found = {d["ip"]: d for d in json.loads(done.stdout)["devices"]}
+    local = [nd for nd in devices if not nd.routed]
+    assert set(found) == {nd.device.ip for nd in local}
+    for nd in local:
+        assert_identity(found, nd)
+    dahua = next(found[nd.device.ip] for nd in local if nd.device.profile == "dahua-ipc")
+    assert {"dahua-dhip", "dahua-legacy-discovery"} <= rules_of(dahua)
+    assert any(v["status"] == "covered" for v in dahua["verdicts"])  # type: ignore
 
 
 @needs_root

@@ -11,8 +11,10 @@ its hosting country is one of ``flag_countries``.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from camaudit.egress.flows import Capture, Key, is_local
@@ -192,9 +194,8 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
                   damage=tuple(d.line() for d in cap.damage))
 
 
+@lru_cache(maxsize=1 << 16)
 def _ip_sort(ip: str) -> tuple[int, int]:
-    import ipaddress
-
     try:
         a = ipaddress.ip_address(ip)
     except ValueError:

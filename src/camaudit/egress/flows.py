@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 Key = tuple[str, str, str, int]
@@ -78,6 +79,7 @@ def ip_text(raw: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_local(ip: str) -> bool:
     """True for addresses that do not leave the site: private, loopback, link-local,
     multicast, broadcast, unspecified, shared (CGNAT) and other non-global space."""

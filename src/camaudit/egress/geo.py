@@ -81,7 +81,7 @@ class GeoDB:
             a = a.ipv4_mapped
         n = int(a)
         if a.version == 4:
-            i = int(np.searchsorted(self.asn4_lo, n, side="right")) - 1
+            i = int(self.asn4_lo.searchsorted(np.uint32(n), side="right")) - 1
             if i >= 0 and n <= int(self.asn4_hi[i]):
                 return int(self.asn4_as[i])
             return None

@@ -14,6 +14,7 @@ Ethernet/IPv4 header; packets of other shapes go through ``frames.frame``.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -125,7 +126,8 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     st.packets = n
 
 
-def _pcap_end(st: State, ch: _Chunks, off: int, hdr: object) -> None:
+def _pcap_end(st: State, ch: _Chunks, off: int,
+              hdr: Callable[[bytes, int], tuple[int, ...]]) -> None:
     """Damage at the end of a pcap file: a partial record header or record."""
     left = len(ch.buf) - off
     if left == 0:
@@ -134,8 +136,7 @@ def _pcap_end(st: State, ch: _Chunks, off: int, hdr: object) -> None:
         st.cap.damage.append(Damage(st.name, ch.base + off,
                                     f"truncated record header ({left} of 16 bytes)"))
         return
-    incl = struct.unpack_from("<I" if ch.buf[:0] == b"" and _little(st) else ">I",
-                              ch.buf, off + 8)[0]
+    incl = hdr(ch.buf, off)[2]
     st.cap.damage.append(Damage(st.name, ch.base + off, f"truncated record: {incl} bytes "
                                                         f"announced, {left - 16} present"))
 
@@ -192,7 +193,7 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
     st.packets = n
 
 
-def _tsresol(buf: mmap.mmap, off: int, end: int, order: str) -> float:
+def _tsresol(buf: bytes, off: int, end: int, order: str) -> float:
     """The if_tsresol option of an Interface Description Block (default microseconds)."""
     while off + 4 <= end:
         code, ln = struct.unpack_from(order + "HH", buf, off)
@@ -214,22 +215,24 @@ def read_capture(path: Path, cap: Capture, nf_ports: frozenset[int] = frozenset(
     as NetFlow v5/v9 exports instead of being counted."""
     name = str(path)
     try:
-        with path.open("rb") as f:
-            size = f.seek(0, 2)
-            if size == 0:
-                raise UsageError(f"{name}: empty file")
-            buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        f = path.open("rb")
     except OSError as e:
         raise UsageError(f"cannot read '{name}': {e.strerror or e}") from e
-    try:
-        st = _State(cap, name, nf_ports)
-        if bytes(buf[:4]) == PCAPNG_MAGIC:
-            _read_pcapng(st, buf, size)
-        elif bytes(buf[:4]) in PCAP_MAGICS:
-            _read_pcap(st, buf, size)
+    with f:
+        try:
+            first = f.read(CHUNK)
+        except OSError as e:
+            raise UsageError(f"cannot read '{name}': {e.strerror or e}") from e
+        if not first:
+            raise UsageError(f"{name}: empty file")
+        st = State(cap, name, nf_ports)
+        ch = _Chunks(f, first)
+        if first[:4] == PCAPNG_MAGIC:
+            _read_pcapng(st, ch)
+        elif first[:4] in PCAP_MAGICS:
+            _read_pcap(st, ch)
         else:
             raise UsageError(f"{name}: offset 0: not a pcap or pcapng file")
-        st.merge()
+        st.flush()
+        cap.records += st.packets
         cap.files.append(name)
-    finally:
-        buf.close()

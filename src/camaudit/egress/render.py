@@ -18,11 +18,28 @@ CSV_COLUMNS = ("device", "in_inventory", "maker", "destination", "ip", "country"
 
 
 def render_json(result: Result) -> str:
+    """One JSON document: the run's metadata indented, then one device per block and one
+    finding per line (json's C encoder only runs without ``indent``; per-line findings keep
+    large results fast to write and still easy to read and diff)."""
     from camaudit import __version__
 
-    doc: dict[str, Any] = {"camaudit": __version__, "egress": result.meta(),
-                           "devices": [d.to_dict() for d in result.devices]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    def one(x: Any) -> str:
+        return json.dumps(x, ensure_ascii=False)
+
+    meta = json.dumps(result.meta(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    parts = [f'{{\n  "camaudit": {one(__version__)},\n  "egress": {meta},\n  "devices": [']
+    blocks = []
+    for d in result.devices:
+        doc = d.to_dict()
+        findings = doc.pop("findings")
+        head = one(doc)[:-1]
+        if findings:
+            rows = ",\n      ".join(one(f) for f in findings)
+            blocks.append(f'    {head}, "findings": [\n      {rows}\n    ]}}')
+        else:
+            blocks.append(f'    {head}, "findings": []}}')
+    parts.append(("\n" + ",\n".join(blocks) + "\n  ]") if blocks else "]")
+    return "".join(parts) + "\n}\n"
 
 
 def render_csv(result: Result) -> str:

@@ -104,6 +104,8 @@ class Classifier:
         self.domains: dict[str, Destination] = {}
         self.nets: list[tuple[Any, Destination]] = []
         self.asns: dict[int, Destination] = {}
+        self._names: dict[str, tuple[Destination, str] | None] = {}
+        self._ips: dict[str, Destination | None] = {}
         for r in rules:
             for d in r.domains:
                 self.domains.setdefault(d, r)
@@ -113,23 +115,36 @@ class Classifier:
                 self.asns.setdefault(a, r)
 
     def by_name(self, name: str) -> tuple[Destination, str] | None:
-        """(rule, matched domain) for the longest domain that ``name`` equals or ends with."""
+        """(rule, matched domain) for the longest domain that ``name`` equals or ends with
+        (answers are cached: a run asks about the same few names for many connections)."""
+        if name in self._names:
+            return self._names[name]
+        hit = None
         labels = name.lower().rstrip(".").split(".")
         for i in range(len(labels) - 1):
             r = self.domains.get(".".join(labels[i:]))
             if r is not None:
-                return r, ".".join(labels[i:])
-        return None
+                hit = r, ".".join(labels[i:])
+                break
+        if len(self._names) < 1 << 16:
+            self._names[name] = hit
+        return hit
 
     def by_ip(self, ip: str) -> Destination | None:
+        if ip in self._ips:
+            return self._ips[ip]
+        hit = None
         try:
             a = ipaddress.ip_address(ip)
         except ValueError:
             return None
         for net, r in self.nets:
             if a.version == net.version and a in net:
-                return r
-        return None
+                hit = r
+                break
+        if len(self._ips) < 1 << 16:
+            self._ips[ip] = hit
+        return hit
 
     def by_asn(self, asn: int | None) -> Destination | None:
         return None if asn is None else self.asns.get(asn)

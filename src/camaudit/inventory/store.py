@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from camaudit.errors import CamauditError
-from camaudit.model import Device, ProbeError
+from camaudit.model import Device
+from camaudit.records import device_from_record
 
 # Fields compared by ``diff``: name -> how to read it off a device as one comparable text.
 DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts")
@@ -224,12 +225,7 @@ def ip_sort_key(ip: str) -> tuple[int, int, str]:
 
 def device_from_json(record: Mapping[str, Any]) -> Device:
     """A stored device record back into a ``Device`` (the record schema of docs/records.md)."""
-    from camaudit.policy_schema import device_from_record
-
-    device = device_from_record(dict(record))
-    errors = tuple(ProbeError(str(e.get("source", "")), str(e.get("message", "")))
-                   for e in record.get("errors") or () if isinstance(e, Mapping))
-    return dataclasses.replace(device, errors=errors) if errors else device
+    return device_from_record(dict(record))
 
 
 def scan_report(store: Store, scan_id: int | None = None,
