@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 Key = tuple[str, str, str, int]
 MAX_NAMES = 16

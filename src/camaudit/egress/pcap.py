@@ -76,30 +76,34 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
             n += 1
             off = end
             if fast and incl >= 54:
+                q = p
                 et, vihl, plen, frag, proto = eth(buf, p)
+                if et == 0x8100 and incl >= 58:
+                    q = p + 4
+                    et, vihl, plen, frag, proto = eth(buf, q)
                 if et == 0x0800 and vihl == 0x45 and not frag & 0x1FFF:
                     if proto == 6:
                         table = tcp
-                        pl = p + 34 + ((buf[p + 46] >> 4) << 2)
-                        ip_end = p + 14 + plen
+                        pl = q + 34 + ((buf[q + 46] >> 4) << 2)
+                        ip_end = q + 14 + plen
                         if pl < ip_end and pl < end:
                             c = buf[pl]
                             if c == 0x16 or c in http_first:
-                                st.tcp_name(n, buf[p + 26:p + 30], buf[p + 30:p + 34],
-                                            (buf[p + 34] << 8) | buf[p + 35],
-                                            (buf[p + 36] << 8) | buf[p + 37],
+                                st.tcp_name(n, buf[q + 26:q + 30], buf[q + 30:q + 34],
+                                            (buf[q + 34] << 8) | buf[q + 35],
+                                            (buf[q + 36] << 8) | buf[q + 37],
                                             buf[pl:min(ip_end, end)])
                     elif proto == 17:
                         table = udp
-                        if nf_ports and (buf[p + 36] << 8) | buf[p + 37] in nf_ports:
-                            st.netflow(buf[p + 42:min(p + 14 + plen, end)])
+                        if nf_ports and (buf[q + 36] << 8) | buf[q + 37] in nf_ports:
+                            st.netflow(buf[q + 42:min(q + 14 + plen, end)])
                             continue
-                        if buf[p + 35] == 53 and buf[p + 34] == 0 and plen > 28:
-                            st.dns(n, buf[p + 26:p + 30], buf[p + 42:min(p + 14 + plen, end)])
+                        if buf[q + 35] == 53 and buf[q + 34] == 0 and plen > 28:
+                            st.dns(n, buf[q + 26:q + 30], buf[q + 42:min(q + 14 + plen, end)])
                     else:
                         frame(st, n, buf, p, end, sec + frac * unit, link)
                         continue
-                    key = buf[p + 26:p + 38]
+                    key = buf[q + 26:q + 38]
                     ts = sec + frac * unit
                     v = table.get(key)
                     if v is None:
