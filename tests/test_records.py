@@ -17,6 +17,10 @@ FULL = Device(
     verdicts=(Verdict("ndaa-889", "covered", "maker Hikvision", ("FAR 52.204-25",)),),
     first_seen="2026-01-01T00:00:00Z", last_seen="2026-01-02T00:00:00Z",
     egress=({"destination": "x", "bytes_out": 1},),
+    screening=({"path": "http://127.0.0.7/ISAPI/Smart/capabilities", "page": None,
+                "offset": None, "encoding": None, "where": "/SmartCap/race", "rule": "r",
+                "severity": "high", "grade": "B", "matched": "race", "near": "face",
+                "context": "face race", "source": "facts"},),
 )
 
 

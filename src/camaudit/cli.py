@@ -73,7 +73,8 @@ def cli() -> None:
 @click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
               help="Connections open at once.")
 @click.option("--iface", metavar="IF",
-              help="Also run vendor discovery (SADP, DHIP, WS-Discovery, SSDP, mDNS ...) on this "
+              help="Also run vendor discovery (SADP, DHIP, Dahua legacy, DVRIP search, "
+                   "WS-Discovery, SSDP, mDNS) on this "
                    "interface and merge what answers, with MACs from the neighbour table.")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds to collect discovery replies (with --iface).")

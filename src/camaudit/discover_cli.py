@@ -1,8 +1,4 @@
-"""``camaudit discover --iface IF``: find devices by their makers' discovery protocols.
-
-Until the command is registered in ``cli.py`` it also runs as
-``python -m camaudit.discover_cli --iface IF ...``.
-"""
+"""``camaudit discover --iface IF``: find devices by their makers' discovery protocols."""
 
 from __future__ import annotations
 
@@ -11,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from camaudit.errors import CamauditError, UsageError
+from camaudit.errors import UsageError
+from camaudit.output import write_output
 
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command()
 @click.option("--iface", required=True, metavar="IF",
               help="Interface to discover on (probes leave only by this interface).")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0, 600),
@@ -33,22 +30,29 @@ FORMATS = ("table", "json", "jsonl", "csv")
 @click.option("--allow-public", is_flag=True,
               help="Allow --target addresses outside private, loopback and link-local ranges.")
 @click.option("--no-mdns", is_flag=True, help="Do not listen for or ask about mDNS names.")
+@click.option("--db", metavar="PATH|URL",
+              help="Inventory to record the devices in: SQLite file or postgresql:// URL "
+                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
+@click.option("--no-db", is_flag=True, help="Do not record the devices in the inventory.")
+@click.option("--site", default="", help="Site name recorded with the devices.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="Output format (the same device records as scan).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write output to FILE.")
 def discover(iface: str, wait: float, listen: float, passive: bool, targets: tuple[str, ...],
-             allow_public: bool, no_mdns: bool, fmt: str, output: Path | None) -> None:
+             allow_public: bool, no_mdns: bool, db: str | None, no_db: bool, site: str,
+             fmt: str, output: Path | None) -> None:
     """Find cameras, NVRs and DVRs on the segment of interface IF by their vendors' own
     discovery protocols, and name the maker behind the label.
 
     Sends, on IF only and with TTL 1: Hikvision SADP (UDP 37020, 239.255.255.250), Dahua
-    DHIP (UDP 37810, 239.255.255.251 and broadcast), Xiongmai DVRIP search (UDP 34569
-    broadcast), ONVIF WS-Discovery (UDP 3702; typed NetworkVideoTransmitter, typed Device and
-    untyped probes), SSDP M-SEARCH (UDP 1900) and mDNS queries. Replies carry model, serial,
-    firmware, MAC and the OEM label (OEMInfo, Vendor, Manufacturer), kept as evidence. MAC
-    addresses of senders on the segment come from the neighbour table. Multicast does not
-    cross routers: give routed cameras as --target to probe them by unicast.
+    DHIP (UDP 37810, 239.255.255.251 and broadcast), Dahua's legacy search (UDP 5050
+    broadcast), Xiongmai DVRIP search (UDP 34569 broadcast), ONVIF WS-Discovery (UDP 3702;
+    typed NetworkVideoTransmitter, typed Device and untyped probes), SSDP M-SEARCH (UDP 1900)
+    and mDNS queries. Replies carry model, serial, firmware, MAC and the OEM label (OEMInfo,
+    Vendor, Manufacturer), kept as evidence. MAC addresses of senders on the segment come from
+    the neighbour table. Multicast does not cross routers: give routed cameras as --target to
+    probe them by unicast. The devices found are recorded in the inventory unless --no-db.
 
     Nothing is changed on the devices and no credentials are sent; the only POSTs are the
     two ONVIF calls the ONVIF core spec allows before authentication, to --target devices.
@@ -63,33 +67,21 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
       camaudit discover --iface eth0 --passive --listen 300
       camaudit discover --iface eth0 --target 10.20.0.0/28 --format jsonl
     """
-    from camaudit.audit import any_covered
+    from camaudit.audit import any_covered, now_iso
     from camaudit.discovery.inventory import discover_devices
     from camaudit.reports import REPORTERS
     from camaudit.targets import expand
 
-    try:
-        if passive and listen <= 0 and not targets:
-            raise UsageError("--passive sends nothing: give --listen SECONDS")
-        ips = expand(list(targets), [], [], allow_public) if targets else []
-        devices = discover_devices(iface, wait, listen, ips, active=not passive,
-                                   mdns=not no_mdns)
-        meta = {"iface": iface, "wait": wait, "listen": listen, "targets": list(targets),
-                "hosts": len(devices), "discovery": True}
-        text = REPORTERS[fmt](devices, meta)
-        if output is None:
-            click.echo(text, nl=False)
-        else:
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as e:
-                raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-            click.echo(f"wrote {output}", err=True)
-    except CamauditError as e:
-        click.echo(f"camaudit: error: {e}", err=True)
-        sys.exit(2)
+    if passive and listen <= 0 and not targets:
+        raise UsageError("--passive sends nothing: give --listen SECONDS")
+    ips = expand(list(targets), [], [], allow_public) if targets else []
+    started = now_iso()
+    devices = discover_devices(iface, wait, listen, ips, active=not passive, mdns=not no_mdns)
+    meta = {"iface": iface, "wait": wait, "listen": listen, "targets": list(targets),
+            "hosts": len(devices), "discovery": True, "site": site, "time": started}
+    if not no_db:
+        from camaudit.inventory import record_scan
+
+        meta["scan_id"] = record_scan(db, started, targets, {"discover": iface}, site, devices)
+    write_output(REPORTERS[fmt](devices, meta), output)
     sys.exit(1 if any_covered(devices) else 0)
-
-
-if __name__ == "__main__":
-    discover(prog_name="camaudit discover")

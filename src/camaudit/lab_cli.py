@@ -61,9 +61,9 @@ def lab() -> None:
               help="Append one JSON line per request received to FILE.")
 @click.option("-d", "--background", is_flag=True, help="Detach and return once listening.")
 @click.option("--netns", is_flag=True,
-              help="Instead: build the discovery lab (root): a bridge, one network namespace per "
-                   "device answering SADP/DHIP/WS-Discovery/SSDP/mDNS, and namespace "
-                   "camaudit-scan with interface lab0. Returns once it is up.")
+              help="Instead: build the discovery lab (root): a bridge, one network namespace "
+                   "per device answering SADP/DHIP/Dahua legacy/DVRIP/WS-Discovery/SSDP/mDNS, "
+                   "and namespace camaudit-scan with interface lab0. Returns once it is up.")
 @_state_option
 def lab_up(net: str, count: int | None, profiles: tuple[str, ...], hostile: bool,
            log_path: Path | None, background: bool, netns: bool,

@@ -113,6 +113,7 @@ class Device:
     last_seen: str | None = None
     risks: tuple[dict[str, Any], ...] = field(default=())
     egress: tuple[dict[str, Any], ...] = field(default=())
+    screening: tuple[dict[str, Any], ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -125,4 +126,5 @@ class Device:
         ]
         d["risks"] = list(self.risks)
         d["egress"] = list(self.egress)
+        d["screening"] = list(self.screening)
         return d

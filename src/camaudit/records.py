@@ -76,4 +76,5 @@ def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
         first_seen=_opt(raw.get("first_seen")), last_seen=_opt(raw.get("last_seen")),
         risks=tuple(r for r in _seq(raw, "risks") if isinstance(r, dict)),
         egress=tuple(e for e in _seq(raw, "egress") if isinstance(e, dict)),
+        screening=tuple(f for f in _seq(raw, "screening") if isinstance(f, dict)),
     )

@@ -22,7 +22,7 @@ from camaudit.errors import UsageError
 from camaudit.output import write_output
 from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
-SCREEN_FORMATS = ("table", "json", "csv")
+SCREEN_FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("path", "page", "offset", "encoding", "where", "rule", "severity", "grade",
                "matched", "near", "context")
 PROGRESS_BYTES = 64 << 20  # show a progress bar when the input is at least this large
@@ -46,16 +46,9 @@ def render_table(report: Report) -> str:
 
 
 def location(f: Finding) -> str:
-    parts = []
-    if f.page is not None:
-        parts.append(f"page {f.page}")
-    if f.offset is not None:
-        parts.append(f"offset {f.offset} (0x{f.offset:x})")
-    if f.where:
-        parts.append(f.where)
-    if f.encoding and f.offset is not None:
-        parts.append(f.encoding)
-    return ", ".join(parts) or "-"
+    from camaudit.reports.html import finding_location
+
+    return finding_location(f.to_json())
 
 
 def render_csv(report: Report) -> str:
@@ -83,6 +76,34 @@ def render_json(report: Report, meta: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_html(report: Report, meta: dict[str, Any]) -> str:
+    """One self-contained page (no script, nothing fetched; the report's CSP and escaping)."""
+    from collections import Counter
+
+    from camaudit import __version__
+    from camaudit.reports.html import (
+        BAR_HEIGHT,
+        CHART_WIDTH,
+        SEVERITIES,
+        bars,
+        environment,
+        finding_rows,
+        shorten,
+    )
+
+    rows = finding_rows(f.to_json() for f in report.findings)
+    by_rule = Counter(f.rule for f in report.findings).most_common()
+    severities = Counter(f.severity for f in report.findings)
+    return environment().get_template("screen.html.j2").render(
+        version=__version__, total=len(rows), findings=rows, files=report.files,
+        bytes=report.bytes, paths=[str(p) for p in meta.get("paths") or ()],
+        device=meta.get("device") or "", scan_id=meta.get("scan_id") or "",
+        site=meta.get("site") or "", severities=SEVERITIES,
+        severity_counts={s: severities[s] for s in SEVERITIES},
+        sources=len({f.path for f in report.findings}), rules=bars(by_rule),
+        rules_height=max(1, len(by_rule)) * (BAR_HEIGHT + 6), chart_width=CHART_WIDTH,
+        bar_height=BAR_HEIGHT,
+        skipped=[(shorten(s.path), shorten(s.reason)) for s in report.skipped])
 
 
 @contextmanager
@@ -140,6 +161,13 @@ def _merge(reports: Sequence[Report]) -> Report:
               help="Allow a --device host outside loopback, private and link-local ranges.")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds per device request.")
+@click.option("--db", metavar="PATH|URL",
+              help="Inventory to record the --device findings in: SQLite file or postgresql:// "
+                   "URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
+@click.option("--no-db", is_flag=True,
+              help="Do not record the --device findings in the inventory.")
+@click.option("--site", default="",
+              help="Site of the --device host in the inventory (as given to camaudit scan).")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
               metavar="DIR", help="Screening rules to use instead of the shipped ones.")
 @click.option("--verify-rules", is_flag=True,
@@ -151,8 +179,8 @@ def _merge(reports: Sequence[Report]) -> Report:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: str | None,
            user: str | None, password_file: Path | None, allow_public: bool, timeout: float,
-           rules_dir: Path | None, verify_rules: bool, list_rules: bool, workers: int | None,
-           quiet: bool) -> None:
+           db: str | None, no_db: bool, site: str, rules_dir: Path | None, verify_rules: bool,
+           list_rules: bool, workers: int | None, quiet: bool) -> None:
     """Find advertised ethnicity, race and "minority" analytics in vendor material.
 
     PATHS are files or folders: PDF (text per page), DOCX, XLSX, HTML, XML, plain text in
@@ -165,12 +193,18 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
     members as archive!member), the page or byte offset, the rule, the matched text with
     context, and the severity.
 
+    Findings of --device are recorded in the inventory (unless --no-db) as the screening
+    field of the device at the URL's host address, in a new scan, so the history keeps them
+    and camaudit report shows them. Findings in files are not tied to a device and are never
+    recorded.
+
     Exit status: 1 when anything is found, 0 when clean, 2 on bad input.
 
     \b
     Examples:
       camaudit screen tender.pdf datasheets/ sdk.zip
       camaudit screen firmware.bin --format json -o findings.json
+      camaudit screen vendor-docs/ --format html -o findings.html
       camaudit screen vendor-docs/ --format csv -o findings.csv
       camaudit screen --device http://192.168.1.64 --user admin --password-file pw.txt
       camaudit screen --verify-rules
@@ -193,6 +227,8 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
         sys.exit(1 if problems else 0)
     if not paths and not device_url:
         raise UsageError("screen needs PATH... or --device URL")
+    if not device_url and (db is not None or site):
+        raise UsageError("--db and --site record --device findings: they need --device URL")
     from camaudit.screening.scan import collect_files
 
     files = collect_files(paths)
@@ -202,17 +238,39 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
         total = sum(f.stat().st_size for f in files)
         with _progress(total, quiet) as advance:
             reports.append(screener.screen_paths(list(paths), advance))
+    meta: dict[str, Any] = {"paths": [str(p) for p in paths], "device": device_url}
     if device_url:
-        reports.append(_device_report(screener, device_url, user, password_file, allow_public,
-                                      timeout))
+        from camaudit.audit import now_iso
+
+        started = now_iso()
+        found = _device_report(screener, device_url, user, password_file, allow_public,
+                               timeout)
+        reports.append(found)
+        if not no_db:
+            _record(db, site, device_url, found, started, meta, quiet)
     report = _merge(reports)
     if not quiet:
         _notes(report.skipped)
-    meta = {"paths": [str(p) for p in paths], "device": device_url}
     text = {"json": lambda: render_json(report, meta), "csv": lambda: render_csv(report),
-            "table": lambda: render_table(report)}[fmt]()
+            "table": lambda: render_table(report),
+            "html": lambda: render_html(report, meta)}[fmt]()
     write_output(text, output)
     sys.exit(1 if report.findings else 0)
+
+
+def _record(db: str | None, site: str, url: str, found: Report, started: str,
+            meta: dict[str, Any], quiet: bool) -> None:
+    """Record the device findings; a device that served no document is not recorded (nothing
+    was screened, so clean would be a claim the run cannot make)."""
+    if not found.files:
+        if not quiet:
+            click.echo("camaudit: note: the device served no capability document; "
+                       "nothing recorded in the inventory", err=True)
+        return
+    from camaudit.screening.record import record_device_findings
+
+    meta["site"] = site
+    meta["scan_id"] = record_device_findings(db, site, url, found.findings, started)
 
 
 def _notes(skipped: Sequence[Skipped]) -> None:

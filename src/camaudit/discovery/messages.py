@@ -2,8 +2,9 @@
 
 ``PROTOCOLS`` lists the vendors' discovery protocols (facts §1-3, §4.3, §7; Dahua's legacy
 UDP 5050 search of §2.2 is "dhlegacy"): the port a probe goes to, the multicast group and/or
-broadcast it uses, the local port replies arrive on, and the probe bytes. ``decode(proto, data, source)`` turns one datagram into observations with the
-codecs of ``camaudit.wire`` (never raising on hostile bytes). Also here: WS-Discovery probes
+broadcast it uses, the local port replies arrive on, and the probe bytes.
+``decode(proto, data, source)`` turns one datagram into observations with the codecs of
+``camaudit.wire`` (never raising on hostile bytes). Also here: WS-Discovery probes
 (typed NetworkVideoTransmitter, typed Device, untyped), the two pre-auth ONVIF SOAP requests,
 and the neighbour table parser (``/proc/net/arp``).
 """

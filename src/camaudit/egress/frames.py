@@ -2,8 +2,9 @@
 
 The pcap reader's fast path (Ethernet, IPv4 without options, TCP/UDP) counts packets per raw
 one-way 5-tuple in ``State.tcp``/``State.udp`` (key: the 12 bytes src, dst, sport, dport) as
-``[bytes, packets, first_ts, last_ts]``; everything else goes through ``frame`` into
-``State.conns``, already keyed per endpoint. ``flush`` folds both into the ``Capture`` per
+``[bytes + packets * ONE, first_ts, last_ts]``; everything else goes through ``frame`` into
+``State.conns``, already keyed per endpoint (bytes and packets share one integer in the raw
+tables so the hot loop updates one number). ``flush`` folds both into the ``Capture`` per
 (client, server, proto, server port) and is called whenever the raw tables grow past
 ``FLUSH_AT`` entries, so memory stays bounded by endpoints plus one flush window.
 
@@ -26,6 +27,7 @@ PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6"}
 RawKey = tuple[bytes, bytes, int, int]
 FLUSH_AT = 200_000
 MAX_DNS_SEEN = 65_536
+ONE = 1 << 44
 
 
 class State:
@@ -40,6 +42,8 @@ class State:
         self.tcp: dict[bytes, list[float]] = {}
         self.udp: dict[bytes, list[float]] = {}
         self.dns_seen: set[bytes] = set()
+        self.hellos: dict[bytes, str | None] = {}
+        self.named: set[tuple[bytes, bytes, int, int, str]] = set()
         self.packets = 0
 
     def dns(self, n: int, src: bytes, data: bytes) -> None:
@@ -69,14 +73,22 @@ class State:
     def tcp_name(self, n: int, src: bytes, dst: bytes, sport: int, dport: int,
                  data: bytes) -> None:
         """A TCP payload starting like a ClientHello or an HTTP request: the name it asks for."""
-        if data[0] == 0x16:
-            name = client_hello_sni(data)
-            kind = "TLS SNI"
+        kind = "TLS SNI" if data[0] == 0x16 else "HTTP Host"
+        if data in self.hellos:
+            name = self.hellos[data]
         else:
-            name = http_host(data)
-            kind = "HTTP Host"
+            name = client_hello_sni(data) if data[0] == 0x16 else http_host(data)
+            if len(self.hellos) >= MAX_DNS_SEEN:
+                self.hellos.clear()
+            self.hellos[data] = name
         if not name:
             return
+        seen = (src, dst, sport, dport, name)
+        if seen in self.named:
+            return
+        if len(self.named) >= MAX_DNS_SEEN:
+            self.named.clear()
+        self.named.add(seen)
         client, server, port = (src, dst, dport) if dport <= sport else (dst, src, sport)
         key = (ip_text(client), ip_text(server), "tcp", port)
         known = self.cap.flow_names.get(key)
@@ -94,7 +106,8 @@ class State:
         add = self.cap.add_conn
         text: dict[bytes, str] = {}
         for proto, table in (("tcp", self.tcp), ("udp", self.udp)):
-            for k, (b, pk, first, last) in table.items():
+            for k, (bp, first, last) in table.items():
+                b, pk = bp & (ONE - 1), bp >> 44
                 src, dst = k[:4], k[4:8]
                 sport, dport = (k[8] << 8) | k[9], (k[10] << 8) | k[11]
                 s = text.get(src) or text.setdefault(src, ip_text(src))

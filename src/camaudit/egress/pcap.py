@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from camaudit.egress.flows import Capture, Damage
-from camaudit.egress.frames import FLUSH_AT, HTTP_FIRST, State, frame
+from camaudit.egress.frames import FLUSH_AT, HTTP_FIRST, ONE, State, frame
 from camaudit.errors import UsageError
 
 PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
@@ -28,16 +28,22 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 MAX_CAPLEN = 262144
 CHUNK = 4 << 20
 _LINKS = frozenset((1, 101, 12, 228, 229, 113, 276, 0))
-# Ethernet type, IPv4 version/IHL, total length, flags/fragment offset, protocol
-_ETH_IP4 = struct.Struct(">12xHBxHxxHxB")
+PAD = 96
+# After the 16-byte record header: Ethernet type, IPv4 version/IHL, total length, flags and
+# fragment offset, protocol, TCP data offset (read in the file's byte order, see _consts).
+_REC = "IIII12xHBxHxxHxB22xB"
+_VLAN = "16x4x12xHBxHxxHxB22xB"
 
 
 class _Chunks:
-    """A file read forward in chunks: ``buf`` holds file bytes from offset ``base`` on."""
+    """A file read forward in chunks: ``buf`` holds file bytes from offset ``base`` on, then
+    ``PAD`` zero bytes so that fixed-size header reads never run off its end; ``size`` is the
+    number of real bytes."""
 
     def __init__(self, f: BinaryIO, first: bytes) -> None:
         self.f = f
-        self.buf = first
+        self.buf = first + bytes(PAD)
+        self.size = len(first)
         self.base = 0
 
     def more(self, keep_from: int) -> bool:
@@ -45,14 +51,25 @@ class _Chunks:
         data = self.f.read(CHUNK)
         if not data:
             return False
-        self.buf = self.buf[keep_from:] + data
+        self.buf = self.buf[keep_from:self.size] + data + bytes(PAD)
+        self.size = self.size - keep_from + len(data)
         self.base += keep_from
         return True
 
 
+def _consts(order: str, link: int) -> tuple[int, int, int, list[int]]:
+    """Ethernet types IPv4 and 802.1Q, the fragment-offset mask and the total-length table as
+    read with ``order`` (little-endian files give byte-swapped big-endian fields)."""
+    if link != 1:
+        return -1, -1, 0, []
+    if order == "<":
+        return 0x0008, 0x0081, 0xFF1F, [((x & 0xFF) << 8) | (x >> 8) for x in range(65536)]
+    return 0x0800, 0x8100, 0x1FFF, list(range(65536))
+
+
 def _read_pcap(st: State, ch: _Chunks) -> None:
     buf = ch.buf
-    if len(buf) < 24:
+    if ch.size < 24:
         st.cap.damage.append(Damage(st.name, 0, "pcap file header truncated"))
         return
     order, unit = PCAP_MAGICS[buf[:4]]
@@ -60,59 +77,54 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     if link not in _LINKS:
         raise UsageError(f"{st.name}: link type {link} is not supported (use tshark to convert)")
     hdr = struct.Struct(order + "IIII").unpack_from
-    eth = _ETH_IP4.unpack_from
-    fast = link == 1
-    tcp, udp, nf_ports, http_first = st.tcp, st.udp, st.nf_ports, HTTP_FIRST
+    rec = struct.Struct(order + _REC).unpack_from
+    vlan = struct.Struct(order + _VLAN).unpack_from
+    et_ip, et_vlan, frag_mask, plen_of = _consts(order, link)
+    tcp, udp, nf_ports = st.tcp, st.udp, st.nf_ports
+    named = bytes(1 if c == 0x16 or c in HTTP_FIRST else 0 for c in range(256))
     off = 24
     n = 0
     while True:
-        avail = len(buf)
+        avail = ch.size
         while off + 16 <= avail:
-            sec, frac, incl, _orig = hdr(buf, off)
+            sec, frac, incl, _orig, et, vihl, plen, frag, proto, doff = rec(buf, off)
             p = off + 16
             end = p + incl
             if end > avail or incl > MAX_CAPLEN:
                 break
             n += 1
             off = end
-            if fast and incl >= 54:
-                q = p
-                et, vihl, plen, frag, proto = eth(buf, p)
-                if et == 0x8100 and incl >= 58:
-                    q = p + 4
-                    et, vihl, plen, frag, proto = eth(buf, q)
-                if et == 0x0800 and vihl == 0x45 and not frag & 0x1FFF:
-                    if proto == 6:
-                        table = tcp
-                        pl = q + 34 + ((buf[q + 46] >> 4) << 2)
-                        ip_end = q + 14 + plen
-                        if pl < ip_end and pl < end:
-                            c = buf[pl]
-                            if c == 0x16 or c in http_first:
-                                st.tcp_name(n, buf[q + 26:q + 30], buf[q + 30:q + 34],
-                                            (buf[q + 34] << 8) | buf[q + 35],
-                                            (buf[q + 36] << 8) | buf[q + 37],
-                                            buf[pl:min(ip_end, end)])
-                    elif proto == 17:
-                        table = udp
-                        if nf_ports and (buf[q + 36] << 8) | buf[q + 37] in nf_ports:
-                            st.netflow(buf[q + 42:min(q + 14 + plen, end)])
-                            continue
-                        if buf[q + 35] == 53 and buf[q + 34] == 0 and plen > 28:
-                            st.dns(n, buf[q + 26:q + 30], buf[q + 42:min(q + 14 + plen, end)])
-                    else:
-                        frame(st, n, buf, p, end, sec + frac * unit, link)
+            q = p
+            if et == et_vlan and incl >= 58:
+                et, vihl, plen, frag, proto, doff = vlan(buf, p - 16)
+                q = p + 4
+            if et == et_ip and vihl == 0x45 and incl >= 54 and not frag & frag_mask:
+                plen = plen_of[plen]
+                key = buf[q + 26:q + 38]
+                if proto == 6:
+                    table = tcp
+                    pl = q + 34 + ((doff >> 4) << 2)
+                    if pl < q + 14 + plen and pl < end and named[buf[pl]]:
+                        st.tcp_name(n, key[:4], key[4:8], (key[8] << 8) | key[9],
+                                    (key[10] << 8) | key[11], buf[pl:min(q + 14 + plen, end)])
+                elif proto == 17:
+                    table = udp
+                    if nf_ports and (key[10] << 8) | key[11] in nf_ports:
+                        st.netflow(buf[q + 42:min(q + 14 + plen, end)])
                         continue
-                    key = buf[q + 26:q + 38]
-                    ts = sec + frac * unit
-                    v = table.get(key)
-                    if v is None:
-                        table[key] = [plen, 1, ts, ts]
-                    else:
-                        v[0] += plen
-                        v[1] += 1
-                        v[3] = ts
+                    if key[9] == 53 and key[8] == 0 and plen > 28:
+                        st.dns(n, key[:4], buf[q + 42:min(q + 14 + plen, end)])
+                else:
+                    frame(st, n, buf, p, end, sec + frac * unit, link)
                     continue
+                ts = sec + frac * unit
+                v = table.get(key)
+                if v is None:
+                    table[key] = [plen + ONE, ts, ts]
+                else:
+                    v[0] += plen + ONE
+                    v[2] = ts
+                continue
             frame(st, n, buf, p, end, sec + frac * unit, link)
         if off + 16 <= avail:
             incl = hdr(buf, off)[2]
@@ -133,7 +145,7 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
 def _pcap_end(st: State, ch: _Chunks, off: int,
               hdr: Callable[[bytes, int], tuple[int, ...]]) -> None:
     """Damage at the end of a pcap file: a partial record header or record."""
-    left = len(ch.buf) - off
+    left = ch.size - off
     if left == 0:
         return
     if left < 16:
@@ -152,7 +164,7 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
     n = 0
     while True:
         buf = ch.buf
-        size = len(buf)
+        size = ch.size
         while off + 12 <= size:
             btype = struct.unpack_from(order + "I", buf, off)[0]
             if btype == 0x0A0D0D0A:
@@ -184,7 +196,7 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
                     frame(st, n, buf, off + 12, off + 12 + incl, 0.0, links[0][0])
             off += blen
         if not ch.more(off):
-            left = len(ch.buf) - off
+            left = ch.size - off
             if 0 < left < 12:
                 st.cap.damage.append(Damage(st.name, ch.base + off, "truncated block header"))
             elif left:

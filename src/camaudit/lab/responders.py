@@ -4,9 +4,10 @@
 probe (or None), ``announcements()`` the unsolicited messages (WS-Discovery Hello, SSDP
 NOTIFY). Replies are templates of real samples from the facts: SADP ProbeMatch element order
 of the DS-7804HQH-K1 capture (§1.3), DHIP ``client.notifyDevInfo`` of the AMP-Research reply
-(§2.1), Dahua's legacy UDP 5050 reply in the layout of §2.2, Xiongmai 1531 ``NetWork.NetCommon`` of python-dvr's SearchXM (§4.3), WS-Discovery
-ProbeMatch/Hello of cogini/onvif's test data (§3.2). Field values come from the profile's
-``discovery:`` section (templates: ``{model}``, ``{serial}``, ``{mac}``, ``{ip}`` ...).
+(§2.1), Dahua's legacy UDP 5050 reply in the layout of §2.2, Xiongmai 1531
+``NetWork.NetCommon`` of python-dvr's SearchXM (§4.3), WS-Discovery ProbeMatch/Hello of
+cogini/onvif's test data (§3.2). Field values come from the profile's ``discovery:`` section
+(templates: ``{model}``, ``{serial}``, ``{mac}``, ``{ip}`` ...).
 
 ``python -m camaudit.lab.responders --iface IF`` reads one ``LabDevice`` JSON on stdin,
 binds the sockets inside the current (namespace's) network, prints ``READY <pid>`` and

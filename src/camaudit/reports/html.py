@@ -9,6 +9,10 @@ is marked safe, and it never enters the JavaScript, which only reads the table's
 
 ``meta`` (the reporters' common argument) may carry ``site``, ``targets``, ``scan_id``,
 ``time`` and ``changes``: the ``ScanDiff.to_json()`` of this scan against the previous one.
+
+Screening findings (``Device.screening``, each a ``Finding.to_json()``) are shown per device
+and counted in the summary; ``finding_rows`` turns them into plain-text rows, and
+``camaudit screen --format html`` uses it too, with this module's environment and CSP hashes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import base64
 import hashlib
 import ipaddress
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -32,6 +36,7 @@ CHART_WIDTH = 320
 BAR_HEIGHT = 22
 STATUS_ORDER = ("covered", "unknown", "not-covered")
 STATUS_COLOURS = {"covered": "#c0392b", "unknown": "#b7950b", "not-covered": "#1e8449"}
+SEVERITIES = ("high", "medium", "low")
 PALETTE = ("#2e86c1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#c0392b", "#27ae60",
            "#f39c12", "#34495e", "#e84393")
 
@@ -78,12 +83,60 @@ def bars(counts: Sequence[tuple[str, int]], colours: Mapping[str, str] | None = 
             for i, (label, count) in enumerate(counts)]
 
 
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def finding_location(f: Mapping[str, Any]) -> str:
+    """Where a finding (``Finding.to_json()``) is: page, byte offset, element or row, encoding."""
+    page, offset = _number(f.get("page")), _number(f.get("offset"))
+    parts = []
+    if page is not None:
+        parts.append(f"page {page}")
+    if offset is not None:
+        parts.append(f"offset {offset} (0x{offset:x})")
+    if f.get("where"):
+        parts.append(_text(f.get("where")))
+    if f.get("encoding") and offset is not None:
+        parts.append(_text(f.get("encoding")))
+    return ", ".join(parts) or "-"
+
+
+def finding_rows(findings: Iterable[object]) -> list[dict[str, str]]:
+    """Screening findings as plain-text rows for a template (entries that are not mappings are
+    left out). The context is split around the first occurrence of the matched text, so the
+    template can mark it without marking anything safe."""
+    rows: list[dict[str, str]] = []
+    for f in findings:
+        if not isinstance(f, Mapping):
+            continue
+        matched, context = _text(f.get("matched")), _text(f.get("context"))
+        before, mark, after = context.partition(matched) if matched else (context, "", "")
+        if not mark:
+            before, after = context, ""
+        severity = _text(f.get("severity"))
+        rows.append({
+            "path": shorten(_text(f.get("path"))), "location": finding_location(f),
+            "rule": _text(f.get("rule")), "severity": severity,
+            "severity_class": severity if severity in SEVERITIES else "other",
+            "grade": _text(f.get("grade")), "matched": shorten(matched),
+            "near": _text(f.get("near")), "source": shorten(_text(f.get("source"))),
+            "before": shorten(before), "mark": shorten(mark), "after": shorten(after),
+        })
+    return rows
+
+
 def _row(i: int, d: Device) -> dict[str, Any]:
     return {
         "index": i, "d": d, "status": status(d), "ip_sort": ip_sort(d.ip),
         "ports": ", ".join(f"{p.port}/{p.proto}" for p in d.ports),
         "evidence": [(e.source, e.key, shorten(e.value), e.rule) for e in d.evidence],
         "errors": [(e.source, shorten(e.message)) for e in d.errors],
+        "screening": finding_rows(d.screening),
     }
 
 
@@ -110,6 +163,7 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
     makers = Counter(d.maker or "unknown" for d in devices).most_common()
     statuses = Counter(status(d) for d in devices)
     by_status = [(s, statuses[s]) for s in STATUS_ORDER if statuses[s]]
+    rows = [_row(i, d) for i, d in enumerate(devices)]
     return {
         "version": __version__,
         "meta": {k: meta.get(k) or "" for k in ("site", "time", "scan_id")},
@@ -121,8 +175,9 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "status_height": max(1, len(by_status)) * (BAR_HEIGHT + 6),
         "status_counts": {s: statuses[s] for s in STATUS_ORDER},
         "relabeled": [d for d in devices if d.relabeled],
+        "screened": [r for r in rows if r["screening"]],
         "changes": _changes(meta.get("changes")),
-        "rows": [_row(i, d) for i, d in enumerate(devices)],
+        "rows": rows,
         "chart_width": CHART_WIDTH,
         "bar_height": BAR_HEIGHT,
     }

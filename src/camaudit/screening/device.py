@@ -64,6 +64,30 @@ def check_url(url: str, allow_public: bool = False) -> urllib.parse.SplitResult:
     return parts
 
 
+def host_ip(url: str) -> str:
+    """The address the device URL's host names: the host itself when it is an address, else
+    the first address it resolves to (``UsageError`` when it does not resolve)."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as e:
+        raise UsageError(f"cannot resolve device host '{host}': {e}") from e
+    if not infos:
+        raise UsageError(f"cannot resolve device host '{host}'")
+    return str(ipaddress.ip_address(str(infos[0][4][0]).split("%", 1)[0]))
+
+
+def public_url(url: str) -> str:
+    """The URL without any user name or password in it (what may be stored and shown)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
 def read_password(path: str) -> str:
     """First line of the password file (without its line end)."""
     try:
