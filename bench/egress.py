@@ -9,8 +9,8 @@ Prints packets/s, the ratio to tshark and peak memory (getrusage of children).
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -64,7 +64,13 @@ def gen_pcap(path: Path, n: int) -> None:
             f.write(data if f.tell() == 0 else data[24:])
 
 
-def gen_conn(path: Path, rows: int) -> None:
+def gen_conn(path: Path, rows: int, devices: int = 300, remotes: int = 3000,
+             per_device: int = 20) -> None:
+    """A Zeek conn.log in Zeek's exact TSV format, shaped like a real site: ``devices`` cameras
+    (10.20.0.0/22), each talking to ``per_device`` of ``remotes`` far ends (one service port
+    each: udp/53, udp/123, udp/8800, tcp/8555, tcp/443), so the log has at most
+    devices * per_device endpoints (6,000 by default) whatever its number of rows. Ephemeral
+    client ports, timestamps and byte counts vary per row."""
     import duckdb
 
     head = Path(str(path) + ".head")
@@ -74,13 +80,21 @@ def gen_conn(path: Path, rows: int) -> None:
     lines = head.read_text().splitlines()
     head.unlink()
     body = Path(str(path) + ".body")
-    duckdb.sql(f"""COPY (SELECT printf('%.6f', 1700000000 + i * 0.0001) ts, 'C' || i uid,
-        '10.20.' || ((i // 250) % 8) || '.' || (i % 250 + 1) o, 40000 + i % 20000 op,
-        ((i * 7919) % 223 + 1) || '.' || ((i * 31) % 256) || '.' || ((i * 17) % 256) || '.'
-          || (i % 100 + 1) r, CASE WHEN i % 5 = 0 THEN 53 ELSE 443 END rp,
-        CASE WHEN i % 5 = 0 THEN 'udp' ELSE 'tcp' END pr, '-' svc, '1.5' du, i % 900 ob,
-        i % 5000 rb, 'SF' st, '-' lo, '-' lr, 0 mb, 'ShADadFf' hi, 5 opk, i % 900 + 200 oib,
-        6 rpk, i % 5000 + 240 rib, '(empty)' tp, 6 ipp FROM range({rows}) t(i))
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar=false")
+    con.execute(f"""COPY (
+        WITH t AS (SELECT i, i % {devices} AS d, (i // {devices}) % {per_device} AS k
+                   FROM range({rows}) r(i)),
+             u AS (SELECT *, (d * 7 + k * 151) % {remotes} AS ri FROM t)
+        SELECT printf('%.6f', 1700000000 + i * 0.0001) ts, 'C' || i uid,
+          '10.20.' || (d // 250) || '.' || (d % 250 + 1) o, 40000 + i % 20000 op,
+          ((ri * 7919) % 223 + 1) || '.' || ((ri * 31) % 256) || '.' || ((ri * 17) % 256)
+            || '.' || (ri % 250 + 1) r,
+          [53, 123, 8800, 8555, 443][k % 5 + 1] rp,
+          CASE WHEN k % 5 < 3 THEN 'udp' ELSE 'tcp' END pr, '-' svc, '1.5' du, i % 900 ob,
+          i % 5000 rb, 'SF' st, '-' lo, '-' lr, 0 mb, 'ShADadFf' hi, 5 opk, i % 900 + 200 oib,
+          6 rpk, i % 5000 + 240 rib, '(empty)' tp, CASE WHEN k % 5 < 3 THEN 17 ELSE 6 END ipp
+        FROM u)
         TO '{body}' (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '')""")
     with path.open("wb") as f:
         f.write(("\n".join(lines[:-1]) + "\n").encode())
@@ -91,11 +105,13 @@ def gen_conn(path: Path, rows: int) -> None:
 
 
 def run(cmd: list[str]) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time and peak RSS (kB) of this one child process."""
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(proc.pid, 0)
     dt = time.perf_counter() - t
-    return dt, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    proc.returncode = 0
+    return dt, usage.ru_maxrss
 
 
 def main() -> None:

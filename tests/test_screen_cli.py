@@ -3,11 +3,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.reports.test_html import CHROMIUM, run_chromium
 from tests.screening.docgen import (
     ADMISSION_FORM,
     C_HEADER,
@@ -19,7 +24,12 @@ from tests.screening.docgen import (
 from tests.screening.test_device import ANALYTICS, PASSWORD, PLAIN, USER, serve_camera
 
 from camaudit.errors import UsageError
-from camaudit.screen_cli import screen
+from camaudit.inventory import open_store, record_scan
+from camaudit.inventory.store import scan_report
+from camaudit.model import Device, Evidence
+from camaudit.reports.html import csp_hash, render
+from camaudit.screen_cli import render_html, screen
+from camaudit.screening.scan import Finding, Report, Skipped
 
 
 def _run(*args: str) -> tuple[int, str, BaseException | None]:
@@ -107,3 +117,152 @@ def _device_round(tmp_path: Path, url: str, handler: Any) -> None:
     handler.documents = {"/ISAPI/Smart/capabilities": PLAIN}
     code, out, _ = _run("--device", url, "--user", USER, "--password-file", str(pw), "-q")
     assert code == 0 and PASSWORD not in out
+
+
+# ---------------------------------------------------------------- HTML page
+def test_html_page_has_every_finding_escaped_and_self_contained(tmp_path: Path) -> None:
+    hostile = "<script>alert('ctx')</script>"
+    header = f"// emNation {hostile}\n" + C_HEADER
+    (tmp_path / "<b>sdk<i>.h").write_text(header, encoding="utf-8")
+    (tmp_path / "spec.pdf").write_bytes(pdf_bytes([SPEC_PAGE_1, SPEC_PAGE_2]))
+    code, out, _ = _run(str(tmp_path), "--format", "json", "-q")
+    findings = json.loads(out)["findings"]
+    assert code == 1 and len(findings) >= 3
+    code, html, _ = _run(str(tmp_path), "--format", "html", "-q")
+    assert code == 1
+    assert html.count('<tr class="finding">') == len(findings)
+    for f in findings:
+        assert _escaped(f["path"]) in html and f["rule"] in html
+    assert "page 2" in html  # the PDF finding names its page
+    offset = header.encode().index(b"emNation")
+    assert f"offset {offset} (0x{offset:x})" in html
+    assert hostile not in html and _escaped(hostile) in html
+    assert "<b>sdk" not in html and "&lt;b&gt;sdk&lt;i&gt;.h" in html
+    assert "<script" not in html and "default-src 'none'" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert f"style-src '{csp_hash(style)}'" in html
+
+
+def test_html_matched_text_with_markup_shows_as_text() -> None:
+    hostile = "<script>alert('matched')</script>"
+    finding = Finding(path="x<i>.bin", rule="r<1>", severity="high", grade="B",
+                      matched=hostile, context=f"before {hostile} after", offset=16,
+                      encoding="utf-16le", near="<img src=x>")
+    html = render_html(Report((finding,), (Skipped("y<u>.zip!m", "<em>bomb</em>"),), 1, 32),
+                       {"paths": ["<p>dir</p>"], "device": None})
+    assert "<script" not in html and "<img" not in html and "<em>" not in html
+    assert f"before <mark>{_escaped(hostile)}</mark> after" in html
+    for text in ("x<i>.bin", "r<1>", "<img src=x>", "y<u>.zip!m", "<em>bomb</em>",
+                 "<p>dir</p>"):
+        assert _escaped(text) in html
+    assert "offset 16 (0x10), utf-16le" in html
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_html_page_loads_in_chromium_without_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.h").write_text("// emNation <script>alert('x')</script>\n" + C_HEADER,
+                                  encoding="utf-8")
+    page = tmp_path / "findings.html"
+    code, out, _ = _run(str(tmp_path / "a.h"), "--format", "json", "-q")
+    count = len(json.loads(out)["findings"])
+    code, _, _ = _run(str(tmp_path / "a.h"), "--format", "html", "-o", str(page), "-q")
+    assert code == 1 and count >= 2
+    run = run_chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert ":CONSOLE" not in run.stderr, run.stderr  # no CSP violation, no script ran
+    assert run.stdout.count('<tr class="finding">') == count
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in run.stdout
+
+
+def _escaped(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+# ---------------------------------------------------------------- inventory
+def _pw(tmp_path: Path) -> Path:
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    return pw
+
+
+def _stored_text(db: Path) -> str:
+    with closing(sqlite3.connect(db)) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def test_device_findings_go_into_the_inventory_and_its_history(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    earlier = Device(ip="127.0.0.1", maker="Hikvision", brand="LTS", relabeled=True,
+                     evidence=(Evidence("tcp/80 GET /", "http.header.server", "DNVRS-Webs",
+                                        "hikvision-webs"),))
+    record_scan(str(db), "2026-01-01T00:00:00Z", ["127.0.0.1"], {}, "lab", [earlier])
+    with serve_camera() as (url, handler):
+        handler.documents = {"/ISAPI/Smart/capabilities": ANALYTICS}
+        code, out, _ = _run("--device", url, "--user", USER, "--password-file",
+                            str(_pw(tmp_path)), "--db", str(db), "--site", "lab",
+                            "--format", "json")
+        assert code == 1 and PASSWORD not in out
+        doc = json.loads(out[out.index("{\n  \"camaudit\""):])
+        handler.documents = {"/ISAPI/Smart/capabilities": PLAIN}
+        code, _, _ = _run("--device", url, "--user", USER, "--password-file",
+                          str(_pw(tmp_path)), "--db", str(db), "--site", "lab", "-q")
+        assert code == 0
+    with closing(open_store(str(db))) as store:
+        history = store.history("127.0.0.1", "lab")
+        scan = store.scan(doc["screen"]["scan_id"])
+        devices, meta = scan_report(store, doc["screen"]["scan_id"])
+    assert [len(s.device.screening) for s in history] == [0, len(doc["findings"]), 0]
+    screened = history[1].device
+    assert screened.maker == "Hikvision" and screened.relabeled  # the scan's record, kept
+    assert screened.evidence == earlier.evidence
+    assert list(screened.screening) == doc["findings"]
+    assert {f["rule"] for f in screened.screening} >= {"ethnicity-face-attribute",
+                                                        "uyghur-face-analytics"}
+    assert scan.options == {"screen": url} and scan.site == "lab"
+    assert PASSWORD not in _stored_text(db)
+    # the device report of that scan shows the findings
+    page = render(devices, meta)
+    assert '<div class="card screened"><b>1</b>' in page
+    assert "uyghur-face-analytics" in page and f"{url}/ISAPI/Smart/capabilities" in page
+
+
+def test_device_without_record_is_stored_bare(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    with serve_camera() as (url, handler):
+        handler.documents = {"/ISAPI/Smart/capabilities": ANALYTICS}
+        code, _, _ = _run("--device", url, "--user", USER, "--password-file",
+                          str(_pw(tmp_path)), "--db", str(db), "-q")
+    assert code == 1
+    with closing(open_store(str(db))) as store:
+        (sighting,) = store.devices()
+    assert sighting.site == "" and sighting.device.ip == "127.0.0.1"
+    assert sighting.device.maker is None and sighting.device.screening
+
+
+def test_no_db_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    with serve_camera() as (url, handler):
+        handler.documents = {"/ISAPI/Smart/capabilities": ANALYTICS}
+        code, out, _ = _run("--device", url, "--user", USER, "--password-file",
+                            str(_pw(tmp_path)), "--db", str(db), "--no-db", "--format", "json")
+    assert code == 1 and PASSWORD not in out
+    assert "scan_id" not in json.loads(out[out.index("{\n  \"camaudit\""):])["screen"]
+    assert not db.exists() and not Path(os.environ["CAMAUDIT_DB"]).exists()
+
+
+def test_nothing_served_records_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "inv.db"
+    with serve_camera() as (url, _):
+        code, out, _ = _run("--device", url, "--user", USER, "--password-file",
+                            str(_pw(tmp_path)), "--db", str(db))
+    assert code == 0 and "nothing recorded" in out and not db.exists()
+
+
+def test_paths_are_never_recorded(tmp_path: Path) -> None:
+    (tmp_path / "a.h").write_text(C_HEADER, encoding="utf-8")
+    code, _, _ = _run(str(tmp_path / "a.h"), "-q")
+    assert code == 1 and not Path(os.environ["CAMAUDIT_DB"]).exists()
+    _, _, exc = _run(str(tmp_path / "a.h"), "--db", str(tmp_path / "inv.db"))
+    assert isinstance(exc, UsageError) and "need --device" in str(exc)
+    assert not (tmp_path / "inv.db").exists()

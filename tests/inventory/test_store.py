@@ -62,3 +62,25 @@ def test_scan_report_gives_latest_scan_and_changes(tmp_path: Path, mkdev: Any) -
         assert "changes" not in first
     finally:
         store.close()
+
+
+def test_partial_scans_are_kept_but_not_compared_by_default(tmp_path: Path) -> None:
+    from camaudit.inventory import record_scan
+
+    db = str(tmp_path / "inv.db")
+    cam = Device(ip="10.0.0.5", maker="Hikvision")
+    other = Device(ip="10.0.0.6", maker="Axis")
+    first = record_scan(db, "2026-01-01T00:00:00Z", ["10.0.0.0/29"], {}, "hq", [cam, other])
+    finding = {"rule": "sdk-em-nation-type", "severity": "high"}
+    screened = record_scan(db, "2026-01-02T00:00:00Z", ["10.0.0.5"], {"partial": True}, "hq",
+                           [Device(ip="10.0.0.5", maker="Hikvision", screening=(finding,))])
+    second = record_scan(db, "2026-01-03T00:00:00Z", ["10.0.0.0/29"], {}, "hq", [cam, other])
+    with open_store(db) as store:
+        diff = store.diff(site="hq")
+        assert (diff.scan_a, diff.scan_b) == (first, second)  # the partial scan is skipped
+        assert not diff.vanished and not diff.appeared
+        devices, meta = scan_report(store, None, "hq")
+        assert meta["scan_id"] == second
+        # the network scan kept the findings the screening run recorded
+        assert {d.ip: d.screening for d in devices}["10.0.0.5"] == (finding,)
+        assert [s.id for s in store.scans("hq")] == [first, screened, second]

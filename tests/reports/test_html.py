@@ -12,7 +12,15 @@ import pytest
 
 from camaudit.lab.profiles import load_profiles
 from camaudit.model import Device, Evidence, Port, ProbeError, Verdict
-from camaudit.reports.html import csp_hash, ip_sort, render, shorten, status
+from camaudit.reports.html import (
+    csp_hash,
+    finding_location,
+    finding_rows,
+    ip_sort,
+    render,
+    shorten,
+    status,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -31,6 +39,20 @@ def xss_strings() -> list[str]:
     return [title.group(1).decode(), server, realm]
 
 
+SCREEN_MATCHED = "<script>alert('screen')</script>"
+SCREENING = (
+    {"path": "http://127.0.0.10/ISAPI/Smart/capabilities", "page": None, "offset": None,
+     "encoding": None, "where": "/SmartCap/FaceCaptureCap/faceAttribute/ethnicity",
+     "rule": "uyghur-face-analytics", "severity": "high", "grade": "B", "matched": "uygur",
+     "near": "faceAttribute", "context": "faceAttribute ethnicity opt uygur,han <i>c</i>",
+     "source": "facts"},
+    {"path": "http://127.0.0.10/<b>doc</b>", "page": None, "offset": 7, "encoding": "utf-8",
+     "where": None, "rule": "<u>rule</u>", "severity": "<s>sev</s>", "grade": "C",
+     "matched": SCREEN_MATCHED, "near": None, "context": f"x {SCREEN_MATCHED} y",
+     "source": ""},
+)
+
+
 def devices() -> list[Device]:
     title, server, realm = xss_strings()
     covered = (Verdict("ndaa-889", "covered", "Dahua firmware"),)
@@ -40,7 +62,7 @@ def devices() -> list[Device]:
                evidence=(Evidence("tcp/80 GET /", "http.title", title, "t"),
                          Evidence("tcp/80 GET /", "http.header.server", server, "s"),
                          Evidence("tcp/554 DESCRIBE", "rtsp.realm", realm, "r")),
-               errors=(ProbeError("tcp/443", "<b>reset</b>"),)),
+               errors=(ProbeError("tcp/443", "<b>reset</b>"),), screening=SCREENING),
         Device(ip="127.0.0.9", maker="Hikvision", brand="Hikvision", confidence=0.85,
                verdicts=covered),
         Device(ip="127.0.0.100", maker=None, firmware=server,
@@ -66,7 +88,8 @@ def report(tmp_path: Path) -> Path:
 def test_every_device_string_is_escaped(tmp_path: Path) -> None:
     html = report(tmp_path).read_text(encoding="utf-8")
     for hostile in [*xss_strings(), "<script>site()</script>", "<b>reset</b>",
-                    "<script>b()</script>", "<i>x</i>"]:
+                    "<script>b()</script>", "<i>x</i>", SCREEN_MATCHED, "<i>c</i>",
+                    "http://127.0.0.10/<b>doc</b>", "<u>rule</u>", "<s>sev</s>"]:
         assert "<" in hostile
         assert hostile not in html
         escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -86,6 +109,33 @@ def test_self_contained_and_summarised(tmp_path: Path) -> None:
     assert "Changes since the previous scan" in html and "Appeared (1)" in html
     assert '<div class="card covered"><b>2</b>' in html
     assert 'id="device-3"' in html
+
+
+def test_screening_findings_per_device_and_in_the_summary(tmp_path: Path) -> None:
+    html = report(tmp_path).read_text(encoding="utf-8")
+    assert '<div class="card screened"><b>1</b>with screening findings' in html
+    assert '<a class="mono" href="#device-0">127.0.0.10</a>: 2 finding(s)' in html
+    evidence = html.split('id="device-0"', 1)[1].split("</details>", 1)[0]
+    assert "Screening: advertised ethnicity" in evidence and "(2 finding(s))" in evidence
+    assert "uyghur-face-analytics" in evidence and '<td class="sev high">high</td>' in evidence
+    assert "/SmartCap/FaceCaptureCap/faceAttribute/ethnicity" in evidence
+    assert "offset 7 (0x7), utf-8" in evidence
+    assert "x <mark>&lt;script&gt;alert(&#39;screen&#39;)&lt;/script&gt;</mark> y" in evidence
+    assert '<td class="sev other">&lt;s&gt;sev&lt;/s&gt;</td>' in evidence  # no class injected
+    others = html.split('id="device-1"', 1)[1]
+    assert "Screening:" not in others  # devices without findings show no section
+
+
+def test_finding_rows_take_hostile_stored_entries() -> None:
+    rows = finding_rows([{"matched": "race", "context": "face race x", "page": True,
+                          "offset": "12", "severity": ["high"]}, "not a mapping", 7])
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["before"], row["mark"], row["after"]) == ("face ", "race", " x")
+    assert row["location"] == "-" and row["severity_class"] == "other"
+    assert finding_location({"page": 3, "where": "table 1 row 2"}) == "page 3, table 1 row 2"
+    no_match = finding_rows([{"matched": "维族", "context": "维 族"}])[0]
+    assert (no_match["before"], no_match["mark"]) == ("维 族", "")
 
 
 def test_helpers() -> None:

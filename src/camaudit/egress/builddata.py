@@ -31,22 +31,27 @@ ATTRIBUTION = ("IP-to-country: ip-location-db geo-whois-asn-country (NRO RIR sta
 
 
 def _flatten(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Sorted rows with nested/overlapping ranges cut so the later (more specific) one wins."""
-    rows.sort(key=lambda r: (r[0], -r[1]))
+    """Non-overlapping ranges from nested/overlapping ones: at every address the range that
+    starts last (for nested ranges: the most specific one) wins. A sweep over the ranges sorted
+    by start, with a stack of the ranges still open."""
     out: list[tuple[int, int, int]] = []
-    for lo, hi, v in rows:
-        while out and out[-1][1] >= lo:
-            plo, phi, pv = out.pop()
-            if plo < lo:
-                out.append((plo, lo - 1, pv))
-            if phi > hi:
-                out.append((lo, hi, v))
-                out.append((hi + 1, phi, pv))
-                break
-        else:
-            out.append((lo, hi, v))
-            continue
-    out.sort()
+    stack: list[tuple[int, int]] = []
+    cur = 0
+    for lo, hi, v in sorted(rows, key=lambda r: (r[0], -r[1])):
+        while stack and stack[-1][0] < lo:
+            shi, sv = stack.pop()
+            if cur <= shi:
+                out.append((cur, shi, sv))
+                cur = shi + 1
+        if stack and cur < lo:
+            out.append((cur, lo - 1, stack[-1][1]))
+        cur = lo
+        stack.append((hi, v))
+    while stack:
+        shi, sv = stack.pop()
+        if cur <= shi:
+            out.append((cur, shi, sv))
+            cur = shi + 1
     return out
 
 

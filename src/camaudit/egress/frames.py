@@ -107,7 +107,7 @@ class State:
         text: dict[bytes, str] = {}
         for proto, table in (("tcp", self.tcp), ("udp", self.udp)):
             for k, (bp, first, last) in table.items():
-                b, pk = bp & (ONE - 1), bp >> 44
+                b, pk = int(bp) & (ONE - 1), int(bp) >> 44
                 src, dst = k[:4], k[4:8]
                 sport, dport = (k[8] << 8) | k[9], (k[10] << 8) | k[11]
                 s = text.get(src) or text.setdefault(src, ip_text(src))

@@ -29,10 +29,11 @@ MAX_CAPLEN = 262144
 CHUNK = 4 << 20
 _LINKS = frozenset((1, 101, 12, 228, 229, 113, 276, 0))
 PAD = 96
-# After the 16-byte record header: Ethernet type, IPv4 version/IHL, total length, flags and
-# fragment offset, protocol, TCP data offset (read in the file's byte order, see _consts).
-_REC = "IIII12xHBxHxxHxB22xB"
-_VLAN = "16x4x12xHBxHxxHxB22xB"
+# The 16-byte record header, then Ethernet type, IPv4 version/IHL, total length, flags and
+# fragment offset, protocol, addresses and ports (the raw key), TCP data offset; read in the
+# file's byte order (see _consts).
+_REC = "IIII12xHBxHxxHxB2x12s8xB"
+_VLAN = "16x4x12xHBxHxxHxB2x12s8xB"
 
 
 class _Chunks:
@@ -51,7 +52,7 @@ class _Chunks:
         data = self.f.read(CHUNK)
         if not data:
             return False
-        self.buf = self.buf[keep_from:self.size] + data + bytes(PAD)
+        self.buf = b"".join((self.buf[keep_from:self.size], data, bytes(PAD)))
         self.size = self.size - keep_from + len(data)
         self.base += keep_from
         return True
@@ -87,7 +88,7 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     while True:
         avail = ch.size
         while off + 16 <= avail:
-            sec, frac, incl, _orig, et, vihl, plen, frag, proto, doff = rec(buf, off)
+            sec, frac, incl, _orig, et, vihl, plen, frag, proto, key, doff = rec(buf, off)
             p = off + 16
             end = p + incl
             if end > avail or incl > MAX_CAPLEN:
@@ -96,11 +97,10 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
             off = end
             q = p
             if et == et_vlan and incl >= 58:
-                et, vihl, plen, frag, proto, doff = vlan(buf, p - 16)
+                et, vihl, plen, frag, proto, key, doff = vlan(buf, p - 16)
                 q = p + 4
             if et == et_ip and vihl == 0x45 and incl >= 54 and not frag & frag_mask:
                 plen = plen_of[plen]
-                key = buf[q + 26:q + 38]
                 if proto == 6:
                     table = tcp
                     pl = q + 34 + ((doff >> 4) << 2)

@@ -63,6 +63,7 @@ def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = Fa
     try:
         con.execute(f"SET threads={int(threads)}").fetchall()
         con.execute("SET asof_loop_join_threshold=0").fetchall()
+        con.execute("SET enable_progress_bar=false").fetchall()
         con.execute(f"""CREATE TEMP TABLE agg AS
             SELECT {_q('id.orig_h')} AS o, {_q('id.resp_h')} AS r,
                    coalesce(proto, 'tcp') AS p, coalesce({_q('id.resp_p')}, 0) AS port,

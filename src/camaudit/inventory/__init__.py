@@ -7,6 +7,7 @@ database shared by many sites. docs/inventory.md describes the schema and the co
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from contextlib import closing
@@ -57,12 +58,23 @@ def open_store(url_or_path: str | os.PathLike[str] | None = None, *,
 
 def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
                 options: dict[str, Any], site: str, devices: Sequence[Device]) -> int:
-    """Save one finished scan (all its devices, one transaction) and return its id."""
+    """Save one finished scan (all its devices, one transaction) and return its id.
+    ``options["partial"]`` marks a scan of some devices only (not compared by default)."""
     from camaudit.audit import now_iso
 
     meta = ScanMeta(started, tuple(targets), options, site, now_iso())
     with closing(open_store(url_or_path)) as store:
-        return store.save_scan(meta, devices)
+        return store.save_scan(meta, [_carry_screening(store, d, site) for d in devices])
+
+
+def _carry_screening(store: Store, device: Device, site: str) -> Device:
+    """A network scan does not re-read capability documents: keep the device's last
+    screening findings (from ``screen --device``) until a screening run replaces them."""
+    if device.screening:
+        return device
+    history = store.history(device.ip, site)
+    kept = history[-1].device.screening if history else ()
+    return dataclasses.replace(device, screening=kept) if kept else device
 
 
 __all__ = ["DeviceFilter", "InventoryError", "ScanDiff", "ScanInfo", "ScanMeta", "Sighting",

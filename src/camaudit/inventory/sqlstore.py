@@ -28,6 +28,7 @@ from camaudit.inventory.store import (
     Sighting,
     device_from_json,
     diff_devices,
+    full_scans,
     ip_sort_key,
     is_covered,
     ports_text,
@@ -206,7 +207,7 @@ class SqlStore(ABC):
             if last is None:
                 raise UsageError(f"no scans in {self.location}")
             site = last.site
-        scans = self.scans(site)
+        scans = full_scans(self.scans(site))
         if newest is not None:
             scans = scans[:next((i + 1 for i, s in enumerate(scans) if s.id == newest), 0)]
         if len(scans) < 2:

@@ -23,7 +23,7 @@ from camaudit.model import Device
 from camaudit.records import device_from_record
 
 # Fields compared by ``diff``: name -> how to read it off a device as one comparable text.
-DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts")
+DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "screening")
 
 
 class InventoryError(CamauditError):
@@ -223,6 +223,12 @@ def ip_sort_key(ip: str) -> tuple[int, int, str]:
     return (0 if addr.version == 4 else 1, int(addr), ip)
 
 
+def full_scans(scans: Sequence[ScanInfo]) -> list[ScanInfo]:
+    """Scans that surveyed their targets, without the partial ones (a ``screen --device`` run
+    records one device): defaults of diff and report compare full scans only."""
+    return [s for s in scans if not s.options.get("partial")]
+
+
 def device_from_json(record: Mapping[str, Any]) -> Device:
     """A stored device record back into a ``Device`` (the record schema of docs/records.md)."""
     return device_from_record(dict(record))
@@ -235,12 +241,12 @@ def scan_report(store: Store, scan_id: int | None = None,
     from camaudit.errors import UsageError
 
     if scan_id is None:
-        scans = store.scans(site)
+        scans = full_scans(store.scans(site))
         if not scans:
             raise UsageError("no scans in the inventory" + (f" for site '{site}'" if site else ""))
         scan_id = scans[-1].id
     info = store.scan(scan_id)
-    same_site = store.scans(info.site)
+    same_site = full_scans(store.scans(info.site))
     earlier = [s for s in same_site if (s.time, s.id) < (info.time, info.id)]
     meta: dict[str, Any] = {"scan_id": info.id, "time": info.time, "site": info.site,
                             "targets": list(info.targets), "options": dict(info.options)}

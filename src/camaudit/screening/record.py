@@ -38,4 +38,6 @@ def record_device_findings(db: str | None, site: str, url: str, findings: Sequen
         history = store.history(ip, site)
     previous = history[-1].device if history else None
     device = device_with_findings(previous, ip, findings)
-    return record_scan(db, started, [ip], {"screen": public_url(url)}, site, [device])
+    # A partial scan: one device's findings, not a survey of the site (see inventory.full_scans).
+    return record_scan(db, started, [ip], {"screen": public_url(url), "partial": True}, site,
+                       [device])
