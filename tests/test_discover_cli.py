@@ -26,6 +26,7 @@ def test_unknown_interface_is_a_usage_error() -> None:
 
 
 def test_public_target_needs_allow_public() -> None:
-    result = CliRunner().invoke(cli, ["discover", "--iface", "lo", "--passive", "--target", "8.8.8.8"])
+    result = CliRunner().invoke(cli, ["discover", "--iface", "lo", "--passive",
+                                      "--target", "8.8.8.8"])
     assert result.exit_code == 2
     assert "public" in result.output

@@ -16,6 +16,9 @@ from camaudit.inventory import ScanMeta, open_store
 from camaudit.inventory_cli import inventory, parse_since
 from camaudit.model import Device, Evidence, Port, Verdict
 
+# Scan metadata only: nothing is sent to these addresses.
+SURVEYED = ("10.0.0.0/24",)
+
 
 @click.group(cls=_Group)
 def root() -> None:
@@ -38,9 +41,9 @@ def dev(ip: str, maker: str, brand: str, ports: tuple[int, ...] = (80,),
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "inv.db")
     store = open_store(path)
-    store.save_scan(ScanMeta("2025-01-01T00:00:00Z", ("10.0.0.0/24",), {}, "hq"),
+    store.save_scan(ScanMeta("2025-01-01T00:00:00Z", SURVEYED, {}, "hq"),
                     [dev("10.0.0.5", "Hikvision", "LTS"), dev("10.0.0.6", "Dahua", "Dahua")])
-    store.save_scan(ScanMeta("2025-02-01T00:00:00Z", ("10.0.0.0/24",), {}, "hq"),
+    store.save_scan(ScanMeta("2025-02-01T00:00:00Z", SURVEYED, {}, "hq"),
                     [dev("10.0.0.5", "Hikvision", "LTS", ports=(80, 554)),
                      dev("10.0.0.7", "Axis", "Axis", covered=False)])
     store.close()

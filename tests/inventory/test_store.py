@@ -16,6 +16,9 @@ from camaudit.inventory.store import (
 )
 from camaudit.model import Device, ProbeError
 
+# Scan metadata only: nothing is sent to these addresses.
+SURVEYED = ("10.0.0.0/24",)
+
 
 def test_diff_devices_reports_appeared_vanished_changed(mkdev: Any) -> None:
     before = [mkdev("10.0.0.2", "Dahua", "Dahua"), mkdev("10.0.0.10", "Hikvision", "LTS")]
@@ -52,7 +55,7 @@ def test_scan_report_gives_latest_scan_and_changes(tmp_path: Path, mkdev: Any) -
     try:
         store.save_scan(ScanMeta("2025-01-01T00:00:00Z", site="hq"), [mkdev("10.0.0.1")])
         store.save_scan(ScanMeta("2025-01-02T00:00:00Z", site="lab"), [mkdev("10.0.0.3")])
-        last = store.save_scan(ScanMeta("2025-01-03T00:00:00Z", ("10.0.0.0/24",), site="hq"),
+        last = store.save_scan(ScanMeta("2025-01-03T00:00:00Z", SURVEYED, site="hq"),
                                [mkdev("10.0.0.2")])
         devices, meta = scan_report(store, site="hq")
         assert [d.ip for d in devices] == ["10.0.0.2"]
@@ -70,11 +73,11 @@ def test_partial_scans_are_kept_but_not_compared_by_default(tmp_path: Path) -> N
     db = str(tmp_path / "inv.db")
     cam = Device(ip="10.0.0.5", maker="Hikvision")
     other = Device(ip="10.0.0.6", maker="Axis")
-    first = record_scan(db, "2026-01-01T00:00:00Z", ["10.0.0.0/29"], {}, "hq", [cam, other])
+    first = record_scan(db, "2026-01-01T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam, other])
     finding = {"rule": "sdk-em-nation-type", "severity": "high"}
     screened = record_scan(db, "2026-01-02T00:00:00Z", ["10.0.0.5"], {"partial": True}, "hq",
                            [Device(ip="10.0.0.5", maker="Hikvision", screening=(finding,))])
-    second = record_scan(db, "2026-01-03T00:00:00Z", ["10.0.0.0/29"], {}, "hq", [cam, other])
+    second = record_scan(db, "2026-01-03T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam, other])
     with open_store(db) as store:
         diff = store.diff(site="hq")
         assert (diff.scan_a, diff.scan_b) == (first, second)  # the partial scan is skipped

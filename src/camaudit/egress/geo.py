@@ -23,6 +23,8 @@ from typing import Any
 import maxminddb
 import numpy as np
 
+from camaudit.egress.flows import is_local
+
 
 def data_dir() -> Path:
     return Path(str(resources.files("camaudit") / "egress" / "data"))
@@ -94,8 +96,13 @@ class GeoDB:
         return None
 
     def lookup(self, ip: str) -> Place:
+        """Country, AS and organisation of ``ip``; nothing for addresses that never leave a
+        site (the shipped country data places parts of 192.168/16 and 172.16/12 in AU)."""
         p = self._cache.get(ip)
         if p is None:
+            if is_local(ip):
+                p = self._cache[ip] = Place(None, None, None)
+                return p
             asn = self.asn(ip)
             p = Place(self.country(ip), asn, self.orgs.get(asn) if asn is not None else None)
             self._cache[ip] = p
@@ -103,7 +110,7 @@ class GeoDB:
 
     def prime(self, ip: str, place: Place) -> None:
         """Record a lookup made elsewhere (the DuckDB range joins) so it is not made again."""
-        self._cache[ip] = place
+        self._cache[ip] = Place(None, None, None) if is_local(ip) else place
 
     def close(self) -> None:
         self._mmdb.close()

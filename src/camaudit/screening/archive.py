@@ -131,8 +131,9 @@ def _zip(data: bytes, limits: Limits) -> Iterator[Member]:
             try:
                 with zf.open(info) as fh:
                     body = _read_bounded(fh, budget)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
-                    RuntimeError, zlib.error) as e:
+            # RuntimeError covers encrypted members and unsupported compression methods.
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
+                    zlib.error) as e:
                 yield Member(info.filename, None, f"not readable ({type(e).__name__})")
                 continue
             if body is None:
