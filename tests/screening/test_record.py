@@ -41,6 +41,6 @@ def test_record_takes_the_latest_record_of_that_site(tmp_path: Path) -> None:
         info = store.scan(scan_id)
         site_b = store.history("127.0.0.5", "b")
     assert saved.maker == "New" and saved.screening == (FINDING.to_json(),)
-    assert info.site == "a" and info.options == {"screen": "http://127.0.0.5/"}
+    assert info.site == "a" and info.options == {"screen": "http://127.0.0.5/", "partial": True}
     assert info.targets == ("127.0.0.5",) and info.time == "2026-01-04T00:00:00Z"
     assert [s.device.screening for s in site_b] == [()]
