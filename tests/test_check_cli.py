@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from camaudit.check_cli import check, read_devices, report
 from camaudit.cli import _Group
-from camaudit.errors import RuleError, UsageError
+from camaudit.errors import InventoryError, RuleError, UsageError
 from camaudit.model import Device, Evidence
 
 DATA = Path(__file__).parent / "data" / "policies"
@@ -114,9 +114,9 @@ def test_bad_policy_file_is_exit_2_naming_file_line_and_field(scan: Path) -> Non
 def test_commands_raise_camaudit_errors_for_the_cli_group(scan: Path) -> None:
     result = CliRunner().invoke(check, ["--input", str(scan), "--policy", "nope"])
     assert isinstance(result.exception, RuleError)
-    result = CliRunner().invoke(check, [])
-    assert isinstance(result.exception, UsageError)
-    assert "check needs --input FILE" in str(result.exception)
+    result = CliRunner().invoke(check, ["--db", "/nonexistent/inventory.db"])
+    assert isinstance(result.exception, InventoryError)
+    assert "no inventory at /nonexistent/inventory.db" in str(result.exception)
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -175,3 +175,30 @@ def test_report_json_and_required_options(scan: Path) -> None:
     assert code == 0 and len(json.loads(out)["devices"][0]["verdicts"]) == 2
     code, _, err = run("report", "--input", str(scan))
     assert code == 2 and "--format" in err
+
+
+def test_check_and_report_read_the_inventory(tmp_path: Path) -> None:
+    from camaudit.inventory import record_scan
+    from camaudit.records import device_from_record
+
+    db = str(tmp_path / "inventory.db")
+    devices = [device_from_record(r) for r in RECORDS]
+    record_scan(db, "2026-01-01T00:00:00Z", ["127.0.0.0/24"], {}, "north", devices[2:])
+    record_scan(db, "2026-01-02T00:00:00Z", ["127.0.0.0/24"], {}, "north", devices)
+    code, out, _ = run("check", "--db", db, "--site", "north", "--format", "json",
+                       "--date", "2025-09-01")
+    doc = json.loads(out)["check"]
+    assert code == 1 and doc["covered_devices"] == 2 and doc["site"] == "north"
+    code, _, _ = run("check", "--db", db, "--scan", "1", "--date", "2025-09-01")
+    assert code == 0  # the first scan held only the Axis device and the unknown one
+    page = tmp_path / "north.html"
+    code, _, err = run("report", "--format", "html", "--db", db, "--site", "north",
+                       "-o", str(page))
+    assert code == 0 and f"wrote {page}" in err
+    html = page.read_text()
+    assert "127.0.0.21" in html and "EZVIZ" in html and "127.0.0.22" in html
+
+
+def test_check_without_input_or_inventory_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("check", "--db", str(tmp_path / "none.db"))
+    assert code == 2 and "none.db" in err

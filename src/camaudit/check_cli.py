@@ -132,9 +132,37 @@ def render_json(devices: Sequence[Device], meta: dict[str, Any]) -> str:
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+def _source_options(f: Any) -> Any:
+    """--input FILE, or the inventory (--db, --site, --scan): where the devices come from."""
+    f = click.option("--scan", "scan_id", type=int,
+                     help="Use this scan of the inventory (see inventory history).")(f)
+    f = click.option("--site", help="Use the latest scan of this site.")(f)
+    f = click.option("--db", metavar="PATH|URL",
+                     help="Inventory to read when no --input: a SQLite file or postgresql:// "
+                          "URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/"
+                          "inventory.db).")(f)
+    return click.option("--input", "input_path", metavar="FILE",
+                        type=click.Path(path_type=Path, dir_okay=False),
+                        help="Scan output to use (scan --format json or jsonl) instead of the "
+                             "inventory.")(f)
+
+
+def load_devices(input_path: Path | None, db: str | None, site: str | None,
+                 scan_id: int | None) -> tuple[list[Device], dict[str, Any]]:
+    """Devices from a scan file, else from the inventory's latest full scan (of ``site``)."""
+    if input_path is not None:
+        return read_devices(input_path), {"input": str(input_path)}
+    from contextlib import closing
+
+    from camaudit.inventory import open_store
+    from camaudit.inventory.store import scan_report
+
+    with closing(open_store(db, create=False)) as store:
+        return scan_report(store, scan_id, site)
+
+
 @click.command()
-@click.option("--input", "input_path", type=click.Path(path_type=Path, dir_okay=False),
-              metavar="FILE", help="Scan output to check: scan --format json or jsonl.")
+@_source_options
 @click.option("--policy", "names", multiple=True, metavar="NAME",
               help="Shipped policy to apply (repeatable; 'all' for every one). Default: the US "
                    "federal ones, fcc-covered-list and ndaa-889.")
@@ -151,9 +179,9 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
               help="Run every policy's and attribution entry's examples (plus --policy-file "
                    "files) and print problems as FILE:LINE: message; exit 1 if any.")
 @click.option("--list-policies", is_flag=True, help="List the shipped policies and exit.")
-def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ...], fmt: str,
-          output: Path | None, day: dt.datetime | None, verify_policies: bool,
-          list_policies: bool) -> None:
+def check(input_path: Path | None, db: str | None, site: str | None, scan_id: int | None,
+          names: tuple[str, ...], files: tuple[Path, ...], fmt: str, output: Path | None,
+          day: dt.datetime | None, verify_policies: bool, list_policies: bool) -> None:
     """Judge scanned devices against bans and procurement rules.
 
     Each device gets one verdict per policy: covered, not-covered or unknown (too little
@@ -161,8 +189,12 @@ def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ..
     maker is decided by technical evidence; brand lists only explain it. Exit status 1 when
     any device is covered, 0 otherwise, 2 on bad input or a bad policy file.
 
+    Devices come from --input, or else from the inventory's latest scan.
+
     \b
     Examples:
+      camaudit check                                  # the latest scan in the inventory
+      camaudit check --site north --policy us-texas
       camaudit scan 10.0.0.0/24 --format json -o scan.json
       camaudit check --input scan.json
       camaudit check --input scan.json --policy ndaa-889 --policy uk-sensitive-sites
@@ -185,15 +217,14 @@ def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ..
             click.echo(line)
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1 if problems else 0)
-    if input_path is None:
-        raise UsageError("check needs --input FILE (scan output in JSON or JSONL)")
     policies = _policies(names, files)
     on = day.date() if day else dt.date.today()
-    devices = with_verdicts(read_devices(input_path), policies, on=on)
+    found, meta = load_devices(input_path, db, site, scan_id)
+    devices = with_verdicts(found, policies, on=on)
     covered = sum(any(v.status == "covered" for v in d.verdicts) for d in devices)
     if fmt == "json":
-        meta = {"input": str(input_path), "date": on.isoformat(),
-                "policies": [p.id for p in policies], "covered_devices": covered}
+        meta.update({"date": on.isoformat(), "policies": [p.id for p in policies],
+                     "covered_devices": covered})
         text = render_json(devices, meta)
     else:
         text = render_csv(devices) if fmt == "csv" else render_table(devices)
@@ -205,14 +236,7 @@ def check(input_path: Path | None, names: tuple[str, ...], files: tuple[Path, ..
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True,
               help="html: a self-contained page to hand over; csv and json: device records "
                    "with verdicts; far-889: FAR 52.204-25(d)(2)(i) worksheet of covered devices.")
-@click.option("--input", "input_path", metavar="FILE",
-              type=click.Path(path_type=Path, dir_okay=False),
-              help="Scan output to report on (scan --format json or jsonl), not the inventory.")
-@click.option("--db", metavar="PATH|URL",
-              help="Inventory to report on: a SQLite file or postgresql:// URL "
-                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
-@click.option("--site", help="Report on the latest scan of this site.")
-@click.option("--scan", "scan_id", type=int, help="Report on this scan id (see inventory history).")
+@_source_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
               help="Judge as of this date (default: today).")
@@ -242,18 +266,8 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
 
     on = day.date() if day else dt.date.today()
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
-    if input_path is not None:
-        devices = read_devices(input_path)
-        meta: dict[str, Any] = {"input": str(input_path)}
-    else:
-        from contextlib import closing
-
-        from camaudit.inventory import open_store
-        from camaudit.inventory.store import scan_report
-
-        with closing(open_store(db, create=False)) as store:
-            devices, meta = scan_report(store, scan_id, site)
-    devices = with_verdicts(devices, policies, on=on)
+    found, meta = load_devices(input_path, db, site, scan_id)
+    devices = with_verdicts(found, policies, on=on)
     meta.update({"date": on.isoformat(), "policies": [p.id for p in policies]})
     if fmt == "far-889":
         text = far889.render(devices, meta)

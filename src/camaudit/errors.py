@@ -4,6 +4,7 @@
      +-- UsageError          bad targets, port lists, kinds, files given by the user
      +-- RuleError           a rule, policy or profile file is wrong (message names file:line)
      +-- LabError            the lab cannot start, stop or be listed
+     +-- InventoryError      the inventory cannot be opened, migrated, read or written
 
 Failures of a single probe against a single host are not exceptions at this level: they become
 ``ProbeError`` records on the device (see ``model.py``) and the scan goes on.
@@ -24,3 +25,7 @@ class RuleError(CamauditError):
 
 class LabError(CamauditError):
     """The emulated lab cannot be brought up, listed or taken down."""
+
+
+class InventoryError(CamauditError):
+    """The inventory cannot be opened, migrated, read or written (message names the store)."""

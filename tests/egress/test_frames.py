@@ -1,34 +1,22 @@
 from __future__ import annotations
 
-import struct
-
 from tests.egress.pcapgen import client_hello, ether, http_get, ipv4, ipv6, tcp, udp
 
 from camaudit.egress.flows import Capture
-from camaudit.egress.frames import ONE, State, frame
+from camaudit.egress.frames import State, frame
 from camaudit.wire.dns_msg import CNAME, A, build_response
 
 DEV, CLOUD = "192.168.1.64", "34.241.130.159"
 
 
-def _raw(src: str, dst: str, sport: int, dport: int) -> bytes:
-    return bytes(map(int, src.split("."))) + bytes(map(int, dst.split("."))) + struct.pack(
-        ">HH", sport, dport)
-
-
-def test_flush_orients_raw_tuples_per_endpoint() -> None:
+def test_flush_adds_slow_path_connections_once() -> None:
     cap = Capture()
     st = State(cap, "t")
-    st.tcp[_raw(DEV, CLOUD, 41000, 8555)] = [300 + 3 * ONE, 10.0, 12.0]
-    st.tcp[_raw(DEV, CLOUD, 41001, 8555)] = [100 + 1 * ONE, 9.0, 9.5]
-    st.tcp[_raw(CLOUD, DEV, 8555, 41000)] = [120 + 3 * ONE, 10.5, 12.5]
-    st.udp[_raw(DEV, "47.88.1.1", 38000, 8800)] = [94 + 2 * ONE, 1.0, 2.0]
+    pkt = ipv4(DEV, CLOUD, 6, tcp(41000, 8555, b"R" * 10))
+    frame(st, 1, pkt, 0, len(pkt), 1.0, 101)
     st.flush()
-    assert cap.conns == {(DEV, CLOUD, "tcp", 8555): [400, 120, 4, 3, 9.0, 12.5],
-                         (DEV, "47.88.1.1", "udp", 8800): [94, 0, 2, 0, 1.0, 2.0]}
-    assert st.tcp == {} and st.udp == {}
     st.flush()
-    assert cap.conns[(DEV, CLOUD, "tcp", 8555)][:4] == [400, 120, 4, 3]
+    assert cap.conns == {(DEV, CLOUD, "tcp", 8555): [50, 0, 1, 0, 1.0, 1.0]}
 
 
 def test_dns_answer_seen_again_with_new_id_is_not_reparsed() -> None:

@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
-from tests.egress.pcapgen import AXIS, DAHUA, EZVIZ, HIK, T0, XM, cameras, pcap_bytes, pcapng_bytes
+from tests.egress.pcapgen import (
+    AXIS,
+    DAHUA,
+    EZVIZ,
+    HIK,
+    T0,
+    XM,
+    cameras,
+    ipv4,
+    pcap_bytes,
+    pcapng_bytes,
+    tcp,
+)
 
+from camaudit.egress import pcap
 from camaudit.egress.analysis import analyse
 from camaudit.egress.flows import Capture
 from camaudit.egress.pcap import read_capture
@@ -112,3 +126,42 @@ def test_hostile_bytes_never_raise(tmp_path: Path, junk: bytes) -> None:
     p = tmp_path / "j.pcap"
     p.write_bytes(junk)
     read_capture(p, Capture())
+
+
+def _big_endian(data: bytes) -> bytes:
+    """The same little-endian pcap rewritten big-endian (file and record headers)."""
+    out = bytearray(struct.pack(">IHHiIII", *struct.unpack_from("<IHHiIII", data, 0)))
+    off = 24
+    while off < len(data):
+        sec, us, incl, orig = struct.unpack_from("<IIII", data, off)
+        out += struct.pack(">IIII", sec, us, incl, orig) + data[off + 16:off + 16 + incl]
+        off += 16 + incl
+    return bytes(out)
+
+
+def test_chunk_boundaries_and_byte_order_do_not_change_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = pcap_bytes(cameras().packets)
+    want, _ = _run(tmp_path, data)
+    monkeypatch.setattr(pcap, "CHUNK", 37)
+    small, _ = _run(tmp_path, data)
+    swapped, _ = _run(tmp_path, _big_endian(data))
+    for got in (small, swapped):
+        assert got.conns == want.conns and got.names == want.names
+        assert got.flow_names == want.flow_names and got.records == want.records
+    last = 24
+    while last + 16 + struct.unpack_from("<I", data, last + 8)[0] < len(data):
+        last += 16 + struct.unpack_from("<I", data, last + 8)[0]
+    cut, _ = _run(tmp_path, data[:-30])
+    assert [(d.offset, d.message[:16]) for d in cut.damage] == [(last, "truncated record")]
+    assert cut.records == want.records - 1
+
+
+def test_sums_merge_across_many_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkts = [(1.0 + i, ipv4(HIK, f"34.241.{i % 7}.1", 6, tcp(41000 + i, 8555, b"x")))
+            for i in range(300)]
+    pkts += [(400.0, ipv4("34.241.0.1", HIK, 6, tcp(8555, 41000, b"yy")))]
+    monkeypatch.setattr(pcap, "CHUNK", 512)
+    cap, _ = _run(tmp_path, pcap_bytes(pkts))
+    assert len(cap.conns) == 7 and cap.records == 301
+    assert cap.conns[(HIK, "34.241.0.1", "tcp", 8555)] == [41 * 43, 42, 43, 1, 1.0, 400.0]

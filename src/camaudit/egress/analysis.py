@@ -10,15 +10,15 @@ its hosting country is one of ``flag_countries``.
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from camaudit.egress.flows import Capture, Key, is_local
-from camaudit.egress.geo import GeoDB, default_db, source
+from camaudit.egress.geo import GeoDB, Place, default_db, source
 from camaudit.egress.rules import Classifier, Destination, load_destinations
 from camaudit.model import Device
 
@@ -27,7 +27,7 @@ EGRESS_KEYS = ("destination", "ip", "country", "asn", "kind", "bytes_out", "byte
 
 
 def iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +130,25 @@ def _name(names: list[str], hit: tuple[Destination, str] | None, ip: str, asn: i
     return ip
 
 
-def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, out: bool,
-             geo: GeoDB, cls: Classifier, flag: set[str]) -> Finding:
+@dataclass(frozen=True, slots=True)
+class _Far:
+    """What is said about a far end with a given set of names (shared by its connections)."""
+
+    place: Place
+    hit: tuple[Destination, str] | None
+    reasons: tuple[str, ...]
+    evidence: tuple[str, ...]
+    destination: str
+    kind: str
+
+
+def _far(remote: str, names: tuple[str, ...], geo: GeoDB, cls: Classifier,
+         flag: set[str]) -> _Far:
     place = geo.lookup(remote)
-    flow_names = cap.flow_names.get(key, {})
-    dns_names = cap.names.get(remote, {})
-    names = list(flow_names) + [n for n in dns_names if n not in flow_names]
-    hit = cls.classify(names, remote, place.asn)
+    hit = cls.classify(list(names), remote, place.asn)
     rule = hit[0] if hit else None
     reasons: list[str] = []
-    evidence = [*flow_names.values(), *(dns_names[n] for n in dns_names if n not in flow_names)]
+    evidence: list[str] = []
     if rule is not None:
         reasons.append(f"{rule.kind} ({rule.id}: {hit[1] if hit else ''})")
         evidence.append(f"rule {rule.id} [{rule.where}], grade {rule.grade}: {rule.source}")
@@ -149,16 +158,29 @@ def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, o
         evidence.append(f"{remote}: country {place.country or '-'}, "
                         f"AS{place.asn if place.asn is not None else '-'} {place.org or ''}"
                         f" (IP data of {source()['date']})".replace("  ", " "))
+    kind = rule.kind if rule else ("local" if is_local(remote) else "other")
+    return _Far(place, hit, tuple(reasons), tuple(evidence),
+                _name(list(names), hit, remote, place.asn, place.org), kind)
+
+
+def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, out: bool,
+             far_of: Callable[[str, tuple[str, ...]], _Far]) -> Finding:
+    flow_names = cap.flow_names.get(key, {})
+    dns_names = cap.names.get(remote, {})
+    names = (*flow_names, *(n for n in dns_names if n not in flow_names))
+    far = far_of(remote, names)
+    place, rule = far.place, far.hit[0] if far.hit else None
+    evidence = (*flow_names.values(), *(dns_names[n] for n in dns_names if n not in flow_names),
+                *far.evidence)
     b_out, b_in, p_out, p_in = (v[0], v[1], v[2], v[3]) if out else (v[1], v[0], v[3], v[2])
     return Finding(
-        device=device, destination=_name(names, hit, remote, place.asn, place.org), ip=remote,
-        country=place.country, asn=f"AS{place.asn}" if place.asn is not None else None,
-        org=place.org, kind=rule.kind if rule else ("local" if is_local(remote) else "other"),
+        device=device, destination=far.destination, ip=remote, country=place.country,
+        asn=f"AS{place.asn}" if place.asn is not None else None, org=place.org, kind=far.kind,
         rule=rule.id if rule else None, vendor=rule.vendor if rule else None,
         proto=key[2], port=key[3], bytes_out=int(b_out), bytes_in=int(b_in),
         packets_out=int(p_out), packets_in=int(p_in), first_seen=iso(v[4]),
-        last_seen=iso(v[5]), names=tuple(names), flagged=bool(reasons),
-        reasons=tuple(reasons), evidence=tuple(evidence))
+        last_seen=iso(v[5]), names=names, flagged=bool(far.reasons), reasons=far.reasons,
+        evidence=evidence)
 
 
 def analyse(cap: Capture, devices: Sequence[Device] | None = None,
@@ -172,8 +194,17 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
     inventory = {d.ip: d for d in devices or ()}
     found: dict[str, list[Finding]] = {ip: [] for ip in inventory}
     local: dict[str, int] = dict.fromkeys(inventory, 0)
+    inv = set(inventory)
+    fars: dict[tuple[str, tuple[str, ...]], _Far] = {}
+
+    def far_of(remote: str, names: tuple[str, ...]) -> _Far:
+        f = fars.get((remote, names))
+        if f is None:
+            f = fars[(remote, names)] = _far(remote, names, geo, cls, flag)
+        return f
+
     for key, v in cap.conns.items():
-        device, remote, out = _sides(key, set(inventory))
+        device, remote, out = _sides(key, inv)
         if device not in inventory and not is_local(device):
             continue
         found.setdefault(device, [])
@@ -181,7 +212,7 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
         if is_local(remote) and not include_local:
             local[device] += 1
             continue
-        found[device].append(_finding(cap, key, v, device, remote, out, geo, cls, flag))
+        found[device].append(_finding(cap, key, v, device, remote, out, far_of))
     out_devices = []
     for ip in sorted(found, key=_ip_sort):
         fs = sorted(found[ip], key=lambda f: (not f.flagged, -f.bytes_out, _ip_sort(f.ip),

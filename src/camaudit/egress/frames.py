@@ -1,17 +1,14 @@
-"""Per-file state of the capture reader and the general frame parser (the slow path).
+"""Per-file state of the capture reader and the general frame parser.
 
-The pcap reader's fast path (Ethernet, IPv4 without options, TCP/UDP) counts packets per raw
-one-way 5-tuple in ``State.tcp``/``State.udp`` (key: the 12 bytes src, dst, sport, dport) as
-``[bytes + packets * ONE, first_ts, last_ts]``; everything else goes through ``frame`` into
-``State.conns``, already keyed per endpoint (bytes and packets share one integer in the raw
-tables so the hot loop updates one number). ``flush`` folds both into the ``Capture`` per
-(client, server, proto, server port) and is called whenever the raw tables grow past
-``FLUSH_AT`` entries, so memory stays bounded by endpoints plus one flush window.
+The pcap fast path (``pcapvec``) sums IPv4 TCP/UDP packets in numpy; everything else (pcapng
+blocks, IPv6, IP options, fragments, other link types) goes through ``frame`` into
+``State.conns``, keyed per endpoint (client, server, proto, server port), and ``flush`` adds
+those to the ``Capture``.
 
 Payloads are parsed only where names can be: UDP from port 53 (DNS answers; an answer already
 seen with another transaction id is skipped), TCP segments starting like a TLS handshake or an
-HTTP request. Evidence text is formatted only for a name not yet known for its address or
-connection, never per packet.
+HTTP request (a payload already read is not read again). Evidence text is formatted only for a
+name not yet known for its address or connection, never per packet.
 """
 
 from __future__ import annotations
@@ -25,9 +22,7 @@ from camaudit.wire.tls_hello import client_hello_sni, http_host
 HTTP_FIRST = frozenset(b"GPHODC")
 PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6"}
 RawKey = tuple[bytes, bytes, int, int]
-FLUSH_AT = 200_000
 MAX_DNS_SEEN = 65_536
-ONE = 1 << 44
 
 
 class State:
@@ -39,8 +34,6 @@ class State:
         self.nf_ports = nf_ports
         self.nf_state = V9State()
         self.conns: dict[RawKey, list[float]] = {}
-        self.tcp: dict[bytes, list[float]] = {}
-        self.udp: dict[bytes, list[float]] = {}
         self.dns_seen: set[bytes] = set()
         self.hellos: dict[bytes, str | None] = {}
         self.named: set[tuple[bytes, bytes, int, int, str]] = set()
@@ -48,13 +41,17 @@ class State:
 
     def dns(self, n: int, src: bytes, data: bytes) -> None:
         """A UDP payload from port 53: names for the addresses in its answers."""
-        body = data[2:]
+        self.dns_at(n, src, data, 0, len(data))
+
+    def dns_at(self, n: int, src: bytes, buf: bytes, start: int, end: int) -> None:
+        """``dns`` for the payload ``buf[start:end]`` (read only if it is news)."""
+        body = buf[start + 2:end]
         if body in self.dns_seen:
             return
         if len(self.dns_seen) >= MAX_DNS_SEEN:
             self.dns_seen.clear()
         self.dns_seen.add(body)
-        parsed = parse_answers(data)
+        parsed = parse_answers(buf[start:end])
         if parsed is None:
             return
         qname, answers = parsed
@@ -102,21 +99,8 @@ class State:
             self.cap.records += 1
 
     def flush(self) -> None:
-        """Fold the raw tables into the Capture, per endpoint, and empty them."""
+        """Add the connections of the slow path to the Capture and forget them."""
         add = self.cap.add_conn
-        text: dict[bytes, str] = {}
-        for proto, table in (("tcp", self.tcp), ("udp", self.udp)):
-            for k, (bp, first, last) in table.items():
-                b, pk = int(bp) & (ONE - 1), int(bp) >> 44
-                src, dst = k[:4], k[4:8]
-                sport, dport = (k[8] << 8) | k[9], (k[10] << 8) | k[11]
-                s = text.get(src) or text.setdefault(src, ip_text(src))
-                d = text.get(dst) or text.setdefault(dst, ip_text(dst))
-                if dport < sport or (dport == sport and src <= dst):
-                    add((s, d, proto, dport), b, 0, pk, 0, first, last)
-                else:
-                    add((d, s, proto, sport), 0, b, 0, pk, first, last)
-            table.clear()
         for (c, sv, pr, port), v in self.conns.items():
             add((ip_text(c), ip_text(sv), PROTOS.get(pr, str(pr)), port), *v)
         self.conns.clear()

@@ -15,7 +15,7 @@ import bisect
 import ipaddress
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,20 +49,42 @@ class GeoDB:
 
     def __init__(self, directory: Path | None = None) -> None:
         d = directory or data_dir()
-        self._mmdb = maxminddb.open_database(str(d / "country.mmdb"), maxminddb.MODE_MMAP)
-        npz = np.load(d / "ipranges.npz")
-        self.asn4_lo: np.ndarray[Any, Any] = npz["asn4_lo"]
-        self.asn4_hi: np.ndarray[Any, Any] = npz["asn4_hi"]
-        self.asn4_as: np.ndarray[Any, Any] = npz["asn4_as"]
-        self.cc4_lo: np.ndarray[Any, Any] = npz["cc4_lo"]
-        self.cc4_hi: np.ndarray[Any, Any] = npz["cc4_hi"]
-        self.cc4_cc: np.ndarray[Any, Any] = npz["cc4_cc"]
-        self._v6 = (npz["asn6_lo_hi"], npz["asn6_lo_lo"], npz["asn6_hi_hi"], npz["asn6_hi_lo"],
-                    npz["asn6_as"])
+        self._mmdb = maxminddb.open_database(str(d / "country.mmdb"), maxminddb.MODE_AUTO)
+        # members of the npz are read (and decompressed) on first use: a capture needs the IPv4
+        # ASN ranges, DuckDB also the IPv4 country ranges, IPv6 addresses the IPv6 ranges
+        self._npz = np.load(d / "ipranges.npz")
+        self.asn4_lo: np.ndarray[Any, Any] = self._npz["asn4_lo"]
+        self.asn4_hi: np.ndarray[Any, Any] = self._npz["asn4_hi"]
+        self.asn4_as: np.ndarray[Any, Any] = self._npz["asn4_as"]
         self._v6_lo: list[int] | None = None
-        names = bytes(npz["org_name"]).decode("utf-8").split("\n")
-        self.orgs: dict[int, str] = dict(zip(npz["org_as"].tolist(), names, strict=False))
         self._cache: dict[str, Place] = {}
+
+    @cached_property
+    def cc4_lo(self) -> np.ndarray[Any, Any]:
+        """Starts of the IPv4 country ranges (for the DuckDB range joins)."""
+        arr: np.ndarray[Any, Any] = self._npz["cc4_lo"]
+        return arr
+
+    @cached_property
+    def cc4_hi(self) -> np.ndarray[Any, Any]:
+        arr: np.ndarray[Any, Any] = self._npz["cc4_hi"]
+        return arr
+
+    @cached_property
+    def cc4_cc(self) -> np.ndarray[Any, Any]:
+        arr: np.ndarray[Any, Any] = self._npz["cc4_cc"]
+        return arr
+
+    @cached_property
+    def _v6(self) -> tuple[np.ndarray[Any, Any], ...]:
+        z = self._npz
+        return (z["asn6_lo_hi"], z["asn6_lo_lo"], z["asn6_hi_hi"], z["asn6_hi_lo"], z["asn6_as"])
+
+    @cached_property
+    def orgs(self) -> dict[int, str]:
+        """AS number -> organisation name."""
+        names = bytes(self._npz["org_name"]).decode("utf-8").split("\n")
+        return dict(zip(self._npz["org_as"].tolist(), names, strict=False))
 
     def country(self, ip: str) -> str | None:
         try:

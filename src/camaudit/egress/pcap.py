@@ -7,8 +7,8 @@ loopback (0). A record that runs past the end of the file or claims an impossibl
 damage: reading stops there, what came before is kept and ``Capture.damage`` names the offset.
 Nothing here raises on hostile bytes except ``UsageError`` for a file that is no capture at all.
 
-The pcap loop is inlined for speed: one ``struct`` call for the record header, one for the
-Ethernet/IPv4 header; packets of other shapes go through ``frames.frame``.
+pcap records are walked in Python and parsed in numpy per chunk (``pcapvec``); pcapng blocks
+and packets of other shapes go through ``frames.frame``.
 """
 
 from __future__ import annotations
@@ -19,21 +19,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from camaudit.egress.flows import Capture, Damage
-from camaudit.egress.frames import FLUSH_AT, HTTP_FIRST, ONE, State, frame
+from camaudit.egress.frames import State, frame
+from camaudit.egress.pcapvec import Sums, chunk
 from camaudit.errors import UsageError
 
 PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
                b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)}
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 MAX_CAPLEN = 262144
-CHUNK = 4 << 20
+CHUNK = 16 << 20
 _LINKS = frozenset((1, 101, 12, 228, 229, 113, 276, 0))
-PAD = 96
-# The 16-byte record header, then Ethernet type, IPv4 version/IHL, total length, flags and
-# fragment offset, protocol, addresses and ports (the raw key), TCP data offset; read in the
-# file's byte order (see _consts).
-_REC = "IIII12xHBxHxxHxB2x12s8xB"
-_VLAN = "16x4x12xHBxHxxHxB2x12s8xB"
+PAD = 128
 
 
 class _Chunks:
@@ -58,16 +54,6 @@ class _Chunks:
         return True
 
 
-def _consts(order: str, link: int) -> tuple[int, int, int, list[int]]:
-    """Ethernet types IPv4 and 802.1Q, the fragment-offset mask and the total-length table as
-    read with ``order`` (little-endian files give byte-swapped big-endian fields)."""
-    if link != 1:
-        return -1, -1, 0, []
-    if order == "<":
-        return 0x0008, 0x0081, 0xFF1F, [((x & 0xFF) << 8) | (x >> 8) for x in range(65536)]
-    return 0x0800, 0x8100, 0x1FFF, list(range(65536))
-
-
 def _read_pcap(st: State, ch: _Chunks) -> None:
     buf = ch.buf
     if ch.size < 24:
@@ -78,67 +64,35 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     if link not in _LINKS:
         raise UsageError(f"{st.name}: link type {link} is not supported (use tshark to convert)")
     hdr = struct.Struct(order + "IIII").unpack_from
-    rec = struct.Struct(order + _REC).unpack_from
-    vlan = struct.Struct(order + _VLAN).unpack_from
-    et_ip, et_vlan, frag_mask, plen_of = _consts(order, link)
-    tcp, udp, nf_ports = st.tcp, st.udp, st.nf_ports
-    named = bytes(1 if c == 0x16 or c in HTTP_FIRST else 0 for c in range(256))
+    incl_of = struct.Struct(order + "8xI").unpack_from
+    sums = Sums()
     off = 24
     n = 0
     while True:
         avail = ch.size
+        offs: list[int] = []
+        app = offs.append
         while off + 16 <= avail:
-            sec, frac, incl, _orig, et, vihl, plen, frag, proto, key, doff = rec(buf, off)
-            p = off + 16
-            end = p + incl
+            (incl,) = incl_of(buf, off)
+            end = off + 16 + incl
             if end > avail or incl > MAX_CAPLEN:
                 break
-            n += 1
+            app(off)
             off = end
-            q = p
-            if et == et_vlan and incl >= 58:
-                et, vihl, plen, frag, proto, key, doff = vlan(buf, p - 16)
-                q = p + 4
-            if et == et_ip and vihl == 0x45 and incl >= 54 and not frag & frag_mask:
-                plen = plen_of[plen]
-                if proto == 6:
-                    table = tcp
-                    pl = q + 34 + ((doff >> 4) << 2)
-                    if pl < q + 14 + plen and pl < end and named[buf[pl]]:
-                        st.tcp_name(n, key[:4], key[4:8], (key[8] << 8) | key[9],
-                                    (key[10] << 8) | key[11], buf[pl:min(q + 14 + plen, end)])
-                elif proto == 17:
-                    table = udp
-                    if nf_ports and (key[10] << 8) | key[11] in nf_ports:
-                        st.netflow(buf[q + 42:min(q + 14 + plen, end)])
-                        continue
-                    if key[9] == 53 and key[8] == 0 and plen > 28:
-                        st.dns(n, key[:4], buf[q + 42:min(q + 14 + plen, end)])
-                else:
-                    frame(st, n, buf, p, end, sec + frac * unit, link)
-                    continue
-                ts = sec + frac * unit
-                v = table.get(key)
-                if v is None:
-                    table[key] = [plen + ONE, ts, ts]
-                else:
-                    v[0] += plen + ONE
-                    v[2] = ts
-                continue
-            frame(st, n, buf, p, end, sec + frac * unit, link)
+        chunk(st, sums, buf, offs, n, order == "<", unit, link)
+        n += len(offs)
         if off + 16 <= avail:
-            incl = hdr(buf, off)[2]
+            incl = incl_of(buf, off)[0]
             if incl > MAX_CAPLEN:
                 st.cap.damage.append(Damage(st.name, ch.base + off,
                                             f"corrupt record: captured length {incl}"))
                 break
-        if len(tcp) + len(udp) > FLUSH_AT:
-            st.flush()
         if not ch.more(off):
             _pcap_end(st, ch, off, hdr)
             break
         buf = ch.buf
         off = 0
+    sums.flush(st)
     st.packets = n
 
 

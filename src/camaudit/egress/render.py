@@ -34,7 +34,10 @@ def render_json(result: Result) -> str:
         findings = doc.pop("findings")
         head = one(doc)[:-1]
         if findings:
-            rows = ",\n      ".join(one(f) for f in findings)
+            # one encoder call per device; '}, {"destination": ' only occurs between findings
+            # (inside a string the quotes would be escaped)
+            rows = one(findings)[1:-1].replace('}, {"destination": ',
+                                                '},\n      {"destination": ')
             blocks.append(f'    {head}, "findings": [\n      {rows}\n    ]}}')
         else:
             blocks.append(f'    {head}, "findings": []}}')

@@ -14,9 +14,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from camaudit.errors import InventoryError
 from camaudit.inventory.store import (
     DeviceFilter,
-    InventoryError,
     ScanDiff,
     ScanInfo,
     ScanMeta,

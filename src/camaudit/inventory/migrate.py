@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from camaudit.inventory.store import InventoryError
+from camaudit.errors import InventoryError
 
 DIALECTS: dict[str, dict[str, str]] = {
     "sqlite": {"@ID_PK@": "INTEGER PRIMARY KEY AUTOINCREMENT"},

@@ -13,9 +13,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from camaudit.errors import InventoryError
 from camaudit.inventory.migrate import Execute, migrate
 from camaudit.inventory.sqlstore import SqlStore
-from camaudit.inventory.store import InventoryError, utc_now
+from camaudit.inventory.store import utc_now
 
 # pg_advisory_xact_lock key for migrations: "camaudit" read as digits.
 MIGRATION_LOCK = 0x63616D6175646974

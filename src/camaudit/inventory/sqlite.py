@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from camaudit.errors import InventoryError
 from camaudit.inventory.migrate import Execute, migrate
 from camaudit.inventory.sqlstore import SqlStore
-from camaudit.inventory.store import InventoryError, utc_now
+from camaudit.inventory.store import utc_now
 
 
 def default_path() -> Path:

@@ -17,11 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from camaudit import __version__
-from camaudit.errors import UsageError
+from camaudit.errors import InventoryError, UsageError
 from camaudit.inventory.migrate import Execute
 from camaudit.inventory.store import (
     DeviceFilter,
-    InventoryError,
     ScanDiff,
     ScanInfo,
     ScanMeta,

@@ -18,16 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from camaudit.errors import CamauditError
 from camaudit.model import Device
 from camaudit.records import device_from_record
 
 # Fields compared by ``diff``: name -> how to read it off a device as one comparable text.
 DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "screening")
-
-
-class InventoryError(CamauditError):
-    """The inventory cannot be opened, migrated, read or written (message names the store)."""
 
 
 @dataclass(frozen=True, slots=True)
