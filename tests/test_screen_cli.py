@@ -219,7 +219,7 @@ def test_device_findings_go_into_the_inventory_and_its_history(tmp_path: Path) -
     assert list(screened.screening) == doc["findings"]
     assert {f["rule"] for f in screened.screening} >= {"ethnicity-face-attribute",
                                                         "uyghur-face-analytics"}
-    assert scan.options == {"screen": url} and scan.site == "lab"
+    assert scan.options == {"screen": url, "partial": True} and scan.site == "lab"
     assert PASSWORD not in _stored_text(db)
     # the device report of that scan shows the findings
     page = render(devices, meta)
@@ -266,3 +266,69 @@ def test_paths_are_never_recorded(tmp_path: Path) -> None:
     _, _, exc = _run(str(tmp_path / "a.h"), "--db", str(tmp_path / "inv.db"))
     assert isinstance(exc, UsageError) and "need --device" in str(exc)
     assert not (tmp_path / "inv.db").exists()
+
+
+# ---------------------------------------------------------------- the lab's screening fixtures
+LAB_NET = "127.74.0.0/29"  # used by no other test
+LAB_USER, LAB_PASSWORD = "lab-operator", "lab-screening-pw"  # docs/lab.md, lab only
+
+
+@pytest.mark.lab
+@pytest.mark.skipif(os.geteuid() != 0, reason="the lab binds port 80: needs root")
+def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
+    from camaudit.cli import cli
+    from camaudit.lab.control import down, up
+    from camaudit.screening.rules import load_ruleset
+
+    state, log = tmp_path / "lab.json", tmp_path / "lab.jsonl"
+    good, bad = tmp_path / "pw", tmp_path / "wrong"
+    good.write_text(LAB_PASSWORD + "\n", encoding="utf-8")
+    bad.write_text("not-the-password\n", encoding="utf-8")
+    paths = [p.path for p in load_ruleset().device_paths]
+    cap = "/ISAPI/Smart/capabilities"
+
+    def run(ip: str, pw: Path) -> tuple[int, dict[str, Any], str]:
+        result = CliRunner().invoke(cli, ["screen", "--device", f"http://{ip}/", "--user",
+                                          LAB_USER, "--password-file", str(pw), "--no-db",
+                                          "--format", "json"])
+        out = result.output
+        return result.exit_code, json.loads(out[out.index("{\n  \"camaudit\""):]), out
+
+    try:
+        truth = up(LAB_NET, None, ["analytics-camera", "plain-camera"], log, state,
+                   background=True)
+        ips = {d.profile: d.ip for d in truth}
+        code, doc, out = run(ips["analytics-camera"], good)
+        assert code == 1 and LAB_PASSWORD not in out
+        got = {(f["rule"], f["where"]) for f in doc["findings"]}
+        assert got == {
+            ("ethnicity-face-attribute", "/SmartCap/FaceCaptureCap/faceAttribute/race"),
+            ("ethnicity-face-attribute", "/SmartCap/FaceCaptureCap/faceAttribute/ethnicity"),
+            ("uyghur-face-analytics", "/SmartCap/FaceCaptureCap/faceAttribute/ethnicity")}
+        url = f"http://{ips['analytics-camera']}"
+        assert {f["path"] for f in doc["findings"]} == {url + cap}
+        assert doc["screen"]["files"] == 1
+        assert sorted(s["path"] for s in doc["skipped"]) == sorted(
+            url + p for p in paths if p != cap)
+        assert {s["reason"] for s in doc["skipped"]} == {"HTTP 404"}
+
+        code, doc, out = run(ips["plain-camera"], good)
+        assert code == 0 and doc["findings"] == [] and doc["screen"]["files"] == 1
+
+        for profile in ("analytics-camera", "plain-camera"):
+            # Nothing could be read: an error, never a clean bill of health.
+            refused = CliRunner().invoke(cli, ["screen", "--device", f"http://{ips[profile]}/",
+                                               "--user", LAB_USER, "--password-file", str(bad),
+                                               "--no-db", "--format", "json"])
+            assert refused.exit_code == 2
+            assert (f"camaudit: error: http://{ips[profile]}/ refused the credentials of user "
+                    f"'{LAB_USER}'") in refused.stderr
+            assert "not-the-password" not in refused.output
+    finally:
+        down(state)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {(r["proto"], r["method"]) for r in lines} == {("http", "GET")}
+    assert {r["path"] for r in lines} == set(paths)
+    assert {r["ip"] for r in lines} == set(ips.values())
+    text = log.read_text()
+    assert LAB_PASSWORD not in text and "not-the-password" not in text

@@ -136,6 +136,9 @@ def _device_report(screener: Screener, url: str, user: str | None,
     password = device.read_password(str(password_file))
     docs, skipped = device.fetch(url, user, password, screener.ruleset.device_paths,
                                  allow_public=allow_public, timeout=timeout)
+    if not docs and skipped and all(s.reason == "credentials refused" for s in skipped):
+        # Nothing was read: reporting "clean" would be a false assurance.
+        raise UsageError(f"{device.public_url(url)} refused the credentials of user '{user}'")
     findings = device.screen_documents(screener, docs)
     return Report(tuple(findings), tuple(skipped), len(docs), sum(len(d.body) for d in docs))
 

@@ -50,3 +50,12 @@ def test_table_marks_flags_damage_and_attribution() -> None:
     assert "clean (0 local)" in text and "(not in inventory)" in text
     assert "damage: x.pcap: offset 99: truncated record" in text
     assert "CC BY 4.0" in text
+
+
+def test_json_survives_text_that_looks_like_a_finding_boundary() -> None:
+    cap = _cap()
+    cap.add_flow_name((CAM, "34.241.130.159", "tcp", 8555), 'x}, {"destination": "y',
+                      'evidence }, {"destination": ')
+    res = analyse(cap, None, ("CN",))
+    doc = json.loads(render_json(res))
+    assert doc["devices"] == [d.to_dict() for d in res.devices]

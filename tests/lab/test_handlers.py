@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from camaudit.lab.auth import AuthSpec
 from camaudit.lab.handlers import Conn, RequestLog
 from camaudit.lab.plan import LabDevice, plan
 
@@ -106,3 +108,78 @@ def test_request_log_writes_one_json_line_per_request(tmp_path: Path,
     log.close()
     RequestLog(None).write("127.0.0.5", 80, "http", "GET", "/")
     assert json.loads((tmp_path / "log.jsonl").read_text().splitlines()[0])["port"] == 80
+
+
+def _get(path: str, authorization: str | None = None, method: str = "GET") -> bytes:
+    extra = f"Authorization: {authorization}\r\n" if authorization is not None else ""
+    return f"{method} {path} HTTP/1.1\r\nHost: lab\r\n{extra}\r\n".encode()
+
+
+def test_protected_routes_challenge_and_check_credentials(tmp_path: Path, run_lab: Any,
+                                                           exchange: Any, records: Any) -> None:
+    from tests.screening.test_device import ANALYTICS, PLAIN
+
+    from camaudit.lab.auth import digest_response, parse_params
+
+    devices = plan(NET, None, ["analytics-camera", "plain-camera"])
+    cap = "/ISAPI/Smart/capabilities"
+    user, password = "lab-operator", "lab-screening-pw"
+    basic_ok = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    seen: dict[str, bytes] = {}
+
+    def digest(challenge: bytes, pw: str, nc: str = "00000001", uri: str = cap) -> str:
+        head = challenge.split(b"\r\n\r\n", 1)[0].decode()
+        value = next(h.split(": ", 1)[1] for h in head.split("\r\n")
+                     if h.startswith("WWW-Authenticate: "))
+        p = parse_params(value.removeprefix("Digest "))
+        assert p is not None
+        spec = AuthSpec("digest", p["realm"], user, pw)
+        response = digest_response(spec, "GET", uri, p["nonce"], nc, "c0ffee")
+        return (f'Digest username="{user}", realm="{p["realm"]}", nonce="{p["nonce"]}", '
+                f'uri="{uri}", qop=auth, nc={nc}, cnonce="c0ffee", response="{response}", '
+                f'opaque="{p["opaque"]}", algorithm=MD5')
+
+    async def body(by: dict[str, LabDevice]) -> None:
+        cam, plain = by["analytics-camera"].ip, by["plain-camera"].ip
+        seen["challenge"] = await exchange(cam, 80, _get(cap))
+        good = digest(seen["challenge"], password)
+        seen["digest ok"] = await exchange(cam, 80, _get(cap, good))
+        seen["replayed"] = await exchange(cam, 80, _get(cap, good))
+        seen["next nc"] = await exchange(cam, 80, _get(cap, digest(seen["challenge"], password,
+                                                                    "00000002")))
+        seen["wrong pw"] = await exchange(cam, 80, _get(cap, digest(seen["challenge"], "nope")))
+        seen["other uri"] = await exchange(cam, 80, _get("/ISAPI/System/capabilities", good))
+        seen["404"] = await exchange(cam, 80, _get("/x", digest(seen["challenge"], password,
+                                                                 "00000003", "/x")))
+        seen["head"] = await exchange(cam, 80, _get(cap, method="HEAD"))
+        seen["hostile"] = await exchange(cam, 80, _get(cap, 'Digest a="\\' + "\x00" * 600))
+        seen["huge"] = await exchange(cam, 80, _get(cap, "Digest " + "a=b, " * 3000))
+        seen["basic on digest"] = await exchange(cam, 80, _get(cap, basic_ok))
+        seen["plain challenge"] = await exchange(plain, 80, _get(cap))
+        seen["basic ok"] = await exchange(plain, 80, _get(cap, basic_ok))
+        seen["basic wrong"] = await exchange(plain, 80, _get(cap, "Basic Zm9vOmJhcg=="))
+
+    run_lab(devices, tmp_path / "log.jsonl", body)
+    assert seen["challenge"].startswith(b"HTTP/1.1 401 Unauthorized\r\n")
+    assert b'WWW-Authenticate: Digest realm="camaudit-lab", qop="auth", nonce="' in \
+        seen["challenge"]
+    assert seen["challenge"].endswith(b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    assert seen["digest ok"].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert seen["digest ok"].endswith(b"\r\n\r\n" + ANALYTICS)
+    assert seen["next nc"].endswith(ANALYTICS)
+    for refused in ("replayed", "wrong pw", "other uri", "head", "hostile", "huge",
+                    "basic on digest"):
+        assert seen[refused].startswith(b"HTTP/1.1 401 Unauthorized\r\n"), refused
+        assert ANALYTICS not in seen[refused], refused
+    assert seen["head"].endswith(b"\r\n\r\n")
+    assert seen["404"].startswith(b"HTTP/1.1 404 Not Found\r\n")
+    assert b'WWW-Authenticate: Basic realm="camaudit-lab"\r\n' in seen["plain challenge"]
+    assert seen["basic ok"].startswith(b"HTTP/1.1 200 OK\r\n") and \
+        seen["basic ok"].endswith(PLAIN)
+    assert seen["basic wrong"].startswith(b"HTTP/1.1 401 ")
+    lines = records(tmp_path / "log.jsonl")
+    assert len(lines) == len(seen)
+    assert all(set(r) == {"ip", "port", "proto", "method", "path"} for r in lines)
+    assert {r["method"] for r in lines} == {"GET", "HEAD"}
+    text = (tmp_path / "log.jsonl").read_text()
+    assert password not in text and "Authorization" not in text and "Basic" not in text

@@ -13,7 +13,8 @@ def test_plan_is_deterministic_and_round_robin() -> None:
     first = plan("127.66.0.0/24", 30)
     assert first == plan("127.66.0.0/24", 30)
     assert [d.ip for d in first[:3]] == ["127.66.0.1", "127.66.0.2", "127.66.0.3"]
-    names = sorted(p.id for p in load_profiles().values() if not p.hostile)
+    names = sorted(p.id for p in load_profiles().values()
+                   if not p.hostile and not p.screening_fixture)
     assert [d.profile for d in first[:len(names)]] == names
     assert first[len(names)].profile == names[0]
     assert len({d.mac for d in first}) == len({d.serial for d in first}) == 30
@@ -34,6 +35,16 @@ def test_hostile_profiles_only_when_asked() -> None:
     assert {"slow", "malformed"} <= {d.profile for d in plan("127.66.0.0/24",
                                                               include_hostile=True)}
     assert [d.profile for d in plan("127.66.0.0/24", 2, ["slow"])] == ["slow", "slow"]
+
+
+def test_screening_fixtures_only_when_named() -> None:
+    fixtures = {p.id for p in load_profiles().values() if p.screening_fixture}
+    assert fixtures == {"analytics-camera", "plain-camera"}
+    assert not fixtures & {d.profile for d in plan("127.66.0.0/24")}
+    assert not fixtures & {d.profile for d in plan("127.66.0.0/24", 60, include_hostile=True)}
+    named = plan("127.66.0.0/24", 3, ["plain-camera", "analytics-camera"])
+    assert [d.profile for d in named] == ["plain-camera", "analytics-camera", "plain-camera"]
+    assert all(d.maker is None and d.brand is None and d.ports == (80,) for d in named)
 
 
 def test_skips_dot_zero_and_dot_255() -> None:

@@ -97,3 +97,77 @@ def test_bad_profile_file_names_file_and_field(tmp_path: Path, edit: object,
         load_profiles(tmp_path)
     assert message in str(err.value)
     assert str(err.value).startswith("broken.yaml:")
+
+
+AUTHED = MINIMAL.format(name="NAME").replace("""    port: 80
+""", """    port: 80
+    auth: {scheme: digest, realm: lab, user: u, password: p}
+    routes:
+      - {path: /open, status: 200, auth: false}
+      - {path: /basic, status: 200, auth: {scheme: basic, realm: b, user: v, password: q}}
+      - {prefix: /ISAPI/, status: 200}
+""") + """  - {kind: https, port: 443, routes_from: 80, tls: {subject: [CN=lab]}}
+"""
+
+
+def test_auth_per_service_route_and_routes_from() -> None:
+    profile = parse_profile(AUTHED.replace("NAME", "authed"), "authed.yaml")
+    http, https = profile.services
+    assert http.auth_for("/open?x=1") is None
+    basic = http.auth_for("/basic")
+    assert basic is not None and (basic.scheme, basic.realm, basic.user) == ("basic", "b", "v")
+    service = http.auth_for("/ISAPI/Smart/capabilities")
+    assert service is not None and (service.scheme, service.password) == ("digest", "p")
+    assert http.auth_for("/missing") == service  # the default reply is protected too
+    assert [https.auth_for(t) for t in ("/open", "/x")] == [None, service]
+    assert "'p'" not in repr(profile)
+    assert not profile.screening_fixture
+    fixture = parse_profile(AUTHED.replace("NAME", "fx").replace(
+        "sources:", "screening_fixture: true\nsources:"), "fx.yaml")
+    assert fixture.screening_fixture
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("scheme: digest", "scheme: ntlm"),
+     "broken.yaml:12: services[0].auth.scheme: must be one of digest, basic"),
+    (lambda t: t.replace("password: q}", "password: q, extra: 1}"),
+     "broken.yaml:15: services[0].routes[1].auth.extra: unknown field"),
+    (lambda t: t.replace("auth: false", "auth: yes-please"),
+     "broken.yaml:14: services[0].routes[0].auth: expected a mapping"),
+    (lambda t: t.replace("routes_from: 80,", "routes_from: 80, auth: false,"),
+     "services[1].auth: comes with routes_from"),
+    (lambda t: t + "  - {kind: rtsp, port: 554, auth: false, default: {status: 200}}\n",
+     "services[2].auth: only http and https services take auth"),
+    (lambda t: t.replace("sources:", "screening_fixture: maybe\nsources:"),
+     "broken.yaml:6: screening_fixture: expected bool"),
+])
+def test_bad_auth_names_file_line_and_field(tmp_path: Path, edit: object, message: str) -> None:
+    assert callable(edit)
+    (tmp_path / "broken.yaml").write_text(edit(AUTHED).replace("NAME", "broken"))
+    with pytest.raises(RuleError) as err:
+        load_profiles(tmp_path)
+    assert message in str(err.value)
+
+
+def test_screening_fixtures_serve_the_screening_tests_documents() -> None:
+    from tests.screening.test_device import ANALYTICS, PLAIN
+
+    from camaudit.screening.rules import load_ruleset
+
+    profiles = load_profiles()
+    fetched = {p.path for p in load_ruleset().device_paths}
+    for name, body, scheme in (("analytics-camera", ANALYTICS, "digest"),
+                               ("plain-camera", PLAIN, "basic")):
+        profile = profiles[name]
+        assert profile.screening_fixture and not profile.hostile
+        assert profile.maker is None and profile.brand is None
+        assert "synthetic" in profile.description and "synthetic" in profile.sources[0]
+        (http,) = profile.services
+        served = {r.path for r in http.routes if r.reply.status == 200}
+        assert served and served <= fetched
+        replies = [http.reply_for(p) for p in served]
+        assert [r.body if r is not None else None for r in replies] == [body] * len(served)
+        for target in [*fetched, "/", "/nothing"]:
+            auth = http.auth_for(target)
+            assert auth is not None and auth.scheme == scheme
+            assert (auth.user, auth.password) == ("lab-operator", "lab-screening-pw")

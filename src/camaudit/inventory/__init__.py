@@ -64,7 +64,9 @@ def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
 
     meta = ScanMeta(started, tuple(targets), options, site, now_iso())
     with closing(open_store(url_or_path)) as store:
-        return store.save_scan(meta, [_carry_screening(store, d, site) for d in devices])
+        if "screen" not in options:  # a screening run says itself what it found, even nothing
+            devices = [_carry_screening(store, d, site) for d in devices]
+        return store.save_scan(meta, devices)
 
 
 def _carry_screening(store: Store, device: Device, site: str) -> Device:

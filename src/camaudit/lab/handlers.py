@@ -19,10 +19,11 @@ import json
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from camaudit.lab.auth import Guard
 from camaudit.lab.profiles import Reply, Service
 from camaudit.lab.render import (
     MAX_HEAD,
@@ -82,6 +83,7 @@ class Endpoint:
     tls: ssl.SSLContext | None
     log: RequestLog
     timeouts: Timeouts
+    guard: Guard = field(default_factory=Guard)  # Digest nonces of this port (lab/auth.py)
 
     def record(self, proto: str, method: str, path: str) -> None:
         self.log.write(self.ip, self.service.port, proto, method, path)
@@ -245,6 +247,14 @@ async def _http(ep: Endpoint, conn: Conn) -> None:
     if reply is None:
         return
     values = {**ep.values, **request_values()}
+    auth = ep.service.auth_for(req.target)
+    if auth is not None:
+        ok, stale = ep.guard.check(auth, req.method, req.target, req.header("Authorization"))
+        if not ok:
+            challenge = _challenge(reply.version, ep.guard.challenge(auth, stale=stale))
+            await conn.send(_reply_bytes(challenge, values, req.method == "HEAD"),
+                            ep.timeouts.write)
+            return
     if ep.service.behaviour in ("endless_body", "endless_header"):
         await _endless(ep, conn, reply, values)
         return
@@ -278,6 +288,14 @@ async def _rtsp(ep: Endpoint, conn: Conn) -> None:
             await _endless(ep, conn, reply, values)
             return
         await conn.send(_reply_bytes(reply, values, False), ep.timeouts.write)
+
+
+def _challenge(version: str, www_authenticate: str) -> Reply:
+    """The 401 a protected route sends without valid credentials (no body, no templates)."""
+    return Reply(401, "Unauthorized", version,
+                 ("Date: {date_http}", f"WWW-Authenticate: {www_authenticate}",
+                  "Content-Type: text/html", "Content-Length: {content_length}",
+                  "Connection: close"), b"", False)
 
 
 def _reply_bytes(reply: Reply, values: Mapping[str, str], head_only: bool) -> bytes:

@@ -81,14 +81,18 @@ def _hosts(net: str) -> Iterator[str]:
 
 
 def select_profiles(names: list[str] | None, include_hostile: bool = False) -> list[Profile]:
-    """Profiles named (in the order given), or every non-hostile one (plus hostile if asked)."""
+    """Profiles named (in the order given), or every non-hostile one (plus hostile if asked).
+
+    Screening fixtures (``screening_fixture: true``) run only when named.
+    """
     known = load_profiles()
     if names:
         missing = [n for n in names if n not in known]
         if missing:
             raise LabError(f"unknown lab profile {missing[0]!r} (known: {', '.join(known)})")
         return [known[n] for n in dict.fromkeys(names)]
-    return [p for _, p in sorted(known.items()) if include_hostile or not p.hostile]
+    return [p for _, p in sorted(known.items())
+            if (include_hostile or not p.hostile) and not p.screening_fixture]
 
 
 def plan(net: str, count: int | None = None, profiles: list[str] | None = None, *,
@@ -97,9 +101,9 @@ def plan(net: str, count: int | None = None, profiles: list[str] | None = None, 
     to profiles in turn.
 
     ``count`` None means one device per selected profile. ``profiles`` None means every
-    non-hostile profile (hostile ones too with ``include_hostile``); named profiles are used in
-    the order given, hostile or not. Raises ``LabError`` on a bad network, an unknown profile or
-    too few addresses.
+    non-hostile profile (hostile ones too with ``include_hostile``) that is not a screening
+    fixture; named profiles are used in the order given, hostile, fixture or not. Raises
+    ``LabError`` on a bad network, an unknown profile or too few addresses.
     """
     chosen = select_profiles(profiles, include_hostile)
     total = len(chosen) if count is None else count

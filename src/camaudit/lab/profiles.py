@@ -8,6 +8,7 @@ A profile (``lab/profiles/<id>.yaml``; docs/lab.md has the full format)::
     brand: Hikvision                # label shown (brands.txt or makers.txt) or null
     device_type: ip-camera          # device_types.txt or null
     hostile: false                  # hostile profiles only run when asked for
+    screening_fixture: false        # fixtures run only when named (lab/plan.py)
     sources: ["facts §4.1: ..."]    # where every reply comes from
     mac_prefix: "44:47:CC"          # OUI (or locally administered prefix, see mac_note)
     models: [DS-2CD2320D-I]         # drawn in turn; [] means model unknown (null)
@@ -17,9 +18,11 @@ A profile (``lab/profiles/<id>.yaml``; docs/lab.md has the full format)::
       - kind: http                  # http | https | rtsp | banner | silent
         port: 80
         behaviour: normal           # normal | slow | garbage | endless_body | endless_header
+        auth: {scheme: digest, realm: ..., user: ..., password: ...}   # optional, lab/auth.py
         routes:                     # http/https: path (no '?': any query; with '?': exact)
           - {path: /, status: 200, headers: ["Server: App-webs/"], body: "..."}
           - {prefix: /ISAPI/, status: 401, headers: [...]}
+          - {path: /public, auth: false, ...}   # auth: a mapping, false (none), or the service's
         default: {status: 404, headers: [...]}
       - {kind: https, port: 443, routes_from: 80, tls: {subject: [CN=..], issuer: null}}
       - kind: rtsp
@@ -48,6 +51,7 @@ import yaml
 
 from camaudit.errors import RuleError
 from camaudit.fingerprints.schema import vocab
+from camaudit.lab.auth import AuthSpec, SpecError, spec_from_yaml
 from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, template_names
 
 SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
@@ -55,12 +59,12 @@ BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
 DN_ATTRS = ("CN", "OU", "O", "L", "ST", "C", "emailAddress")
 _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile", "sources",
                  "mac_prefix", "mac_note", "models", "serial", "extras", "services",
-                 "discovery"}
+                 "discovery", "screening_fixture"}
 # Discovery protocols a profile may answer (lab/responders.py builds the replies).
 DISCOVERY_KINDS = ("sadp", "dhip", "dhlegacy", "dvrip", "wsd", "ssdp", "mdns", "onvif")
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
-                 "methods", "banner", "banner_b64", "tls"}
+                 "methods", "banner", "banner_b64", "tls", "auth"}
 
 _META = ("__line__", "__lines__")  # line numbers the loader adds to every mapping
 
@@ -81,11 +85,13 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """An HTTP path (exact, or any query when ``path`` has no ``?``) or a path prefix."""
+    """An HTTP path (exact, or any query when ``path`` has no ``?``) or a path prefix;
+    ``auth`` None = no credentials needed."""
 
     path: str
     prefix: bool
     reply: Reply
+    auth: AuthSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +115,29 @@ class Service:
     methods: tuple[tuple[str, Reply], ...] = ()
     banner: bytes = b""
     tls: TlsSpec | None = None
+    auth: AuthSpec | None = None  # what ``default`` needs; routes carry their own
 
-    def reply_for(self, target: str) -> Reply | None:
-        """HTTP: exact target, then path without query, then longest prefix, then default."""
+    def route_for(self, target: str) -> Route | None:
+        """HTTP: exact target, then path without query, then longest prefix; None = default."""
         path = target.split("?", 1)[0]
         for route in self.routes:
             if not route.prefix and route.path == target:
-                return route.reply
+                return route
         for route in self.routes:
             if not route.prefix and "?" not in route.path and route.path == path:
-                return route.reply
+                return route
         prefixed = [r for r in self.routes if r.prefix and path.startswith(r.path)]
-        if prefixed:
-            return max(prefixed, key=lambda r: len(r.path)).reply
-        return self.default
+        return max(prefixed, key=lambda r: len(r.path)) if prefixed else None
+
+    def reply_for(self, target: str) -> Reply | None:
+        """The reply of ``route_for(target)``, else the default."""
+        route = self.route_for(target)
+        return self.default if route is None else route.reply
+
+    def auth_for(self, target: str) -> AuthSpec | None:
+        """The credentials ``target`` needs (None: none)."""
+        route = self.route_for(target)
+        return self.auth if route is None else route.auth
 
     def reply_to(self, method: str) -> Reply | None:
         """RTSP: the reply for ``method``, else the default."""
@@ -151,6 +166,7 @@ class Profile:
     services: tuple[Service, ...]
     # (protocol, ((field, template text), ...)); lists are joined with newlines
     discovery: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    screening_fixture: bool = False  # runs only when named (plan.select_profiles)
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -284,14 +300,20 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
     routes: tuple[Route, ...] = ()
     default: Reply | None = None
     methods: list[tuple[str, Reply]] = []
+    auth = None
+    if "auth" in node and kind not in ("http", "https"):
+        doc.fail(node, f"{field}.auth", "only http and https services take auth")
     if kind in ("http", "https"):
         if "routes_from" in node:
             src = done.get(doc.get(node, "routes_from", field + ".", int))
             if src is None or src.kind != "http":
                 doc.fail(node, f"{field}.routes_from", "must name an earlier http port")
-            routes, default = src.routes, src.default
+            if "auth" in node:
+                doc.fail(node, f"{field}.auth", "comes with routes_from (the http port's)")
+            routes, default, auth = src.routes, src.default, src.auth
         else:
-            routes = _routes(doc, node, field, version, names)
+            auth = _auth(doc, node, f"{field}.auth", None)
+            routes = _routes(doc, node, field, version, names, auth)
             default = _reply(doc, doc.get(node, "default", field + ".", dict),
                              f"{field}.default", version, names)
     elif kind == "rtsp":
@@ -318,22 +340,37 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
                       None if issuer is None else _dn(doc, tnode, issuer, f"{field}.tls.issuer",
                                                       names),
                       doc.get(tnode, "days", f"{field}.tls.", int, required=False, default=3650))
-    return Service(kind, port, behaviour, routes, default, tuple(methods), banner, tls)
+    return Service(kind, port, behaviour, routes, default, tuple(methods), banner, tls, auth)
+
+
+def _auth(doc: _Doc, node: dict[str, Any], field: str,
+          inherited: AuthSpec | None) -> AuthSpec | None:
+    """``auth:`` of a service or route: a mapping, ``false`` (none), absent (``inherited``)."""
+    if "auth" not in node:
+        return inherited
+    if node["auth"] is False:
+        return None
+    try:
+        return spec_from_yaml(node["auth"])
+    except SpecError as e:
+        where = node["auth"] if isinstance(node["auth"], dict) else node
+        doc.fail(where, field if e.field == "auth" else f"{field}.{e.field}", e.problem)
 
 
 def _routes(doc: _Doc, node: dict[str, Any], field: str, version: str,
-            names: set[str]) -> tuple[Route, ...]:
+            names: set[str], auth: AuthSpec | None) -> tuple[Route, ...]:
     out: list[Route] = []
     for i, raw in enumerate(doc.get(node, "routes", field + ".", list, required=False,
                                     default=[])):
         where = f"{field}.routes[{i}]"
-        rnode = doc.keys(raw, _REPLY_KEYS | {"path", "prefix"}, where + ".")
+        rnode = doc.keys(raw, _REPLY_KEYS | {"path", "prefix", "auth"}, where + ".")
         is_prefix = "prefix" in rnode
         path = doc.get(rnode, "prefix" if is_prefix else "path", where + ".", str)
         if not path.startswith("/"):
             doc.fail(rnode, f"{where}.path", "must start with /")
-        reply_node = {k: v for k, v in rnode.items() if k not in ("path", "prefix")}
-        out.append(Route(path, is_prefix, _reply(doc, reply_node, where, version, names)))
+        reply_node = {k: v for k, v in rnode.items() if k not in ("path", "prefix", "auth")}
+        out.append(Route(path, is_prefix, _reply(doc, reply_node, where, version, names),
+                         _auth(doc, rnode, f"{where}.auth", auth)))
     return tuple(out)
 
 
@@ -414,7 +451,8 @@ def parse_profile(text: str, filename: str) -> Profile:
                    tuple(sources), _mac_prefix(doc, node),
                    doc.get(node, "mac_note", "", str, required=False),
                    tuple(str(m) for m in models), serial, extras, tuple(services.values()),
-                   _discovery(doc, node, names))
+                   _discovery(doc, node, names),
+                   doc.get(node, "screening_fixture", "", bool, required=False, default=False))
 
 
 def profiles_dir() -> Path:
