@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import RuleError
-from camaudit.policy_schema import Fields, load_yaml
+from camaudit.policy_schema import Fields
+from camaudit.yamlfile import load_yaml
 
 RELATIONS = {
     "subsidiary": "{maker} subsidiary",

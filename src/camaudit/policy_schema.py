@@ -16,11 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from camaudit.errors import RuleError
 from camaudit.model import GRADES, Device
 from camaudit.records import device_from_record
+from camaudit.yamlfile import load_yaml
 
 STATUSES = ("covered", "not-covered", "unknown")
 # Evidence grades of attribution links and policies: A primary text, B reputable secondary,
@@ -28,29 +27,6 @@ STATUSES = ("covered", "not-covered", "unknown")
 EVIDENCE_GRADE = re.compile(r"^(?:\?|[ABC][-+]?(?:/[ABC][-+]?)?)$")
 POLICY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAKER_GRADES = tuple(g for g in GRADES if g != "identity")
-
-
-class LineLoader(yaml.SafeLoader):
-    """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
-
-
-def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def load_yaml(text: str, filename: str) -> Any:
-    """Parse ``text``; a syntax error becomes ``RuleError('file:line: invalid YAML: ...')``."""
-    try:
-        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
 
 
 class Fields:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import RuleError
-from camaudit.policy_schema import Fields, load_yaml
+from camaudit.policy_schema import Fields
+from camaudit.yamlfile import load_yaml
 
 KINDS = ("vendor-cloud", "p2p", "ddns", "update", "public-dns", "cn-cloud")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

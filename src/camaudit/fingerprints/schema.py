@@ -29,10 +29,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from camaudit.errors import RuleError
 from camaudit.model import GRADES
+from camaudit.yamlfile import load_yaml
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,6 @@ class Rule:
         return "hw.maker" in self.set or "hw.maker" in self.capture.values()
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 _RULE_KEYS = {"id", "description", "pattern", "ignore_case", "grade", "confidence", "source",
               "set", "capture", "examples", "__line__"}
@@ -92,12 +80,7 @@ def _str_map(raw: Any, where: str, what: str) -> dict[str, str]:
 
 def parse_rule_file(text: str, filename: str) -> list[Rule]:
     """Parse one rule file's text. ``filename`` is used in messages and for the key check."""
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    doc = load_yaml(text, filename)
     if not isinstance(doc, dict) or not isinstance(doc.get("matches"), str):
         raise RuleError(f"{filename}:1: a rule file needs a top-level 'matches: <key>'")
     key: str = doc["matches"]

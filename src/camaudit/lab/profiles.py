@@ -1,36 +1,9 @@
 """Lab profiles: one YAML file per kind of emulated device, loaded and validated here.
 
-A profile (``lab/profiles/<id>.yaml``; docs/lab.md has the full format)::
-
-    id: hikvision-ipc               # must equal the file name
-    description: ...
-    maker: Hikvision                # firmware maker (makers.txt) or null: ground truth
-    brand: Hikvision                # label shown (brands.txt or makers.txt) or null
-    device_type: ip-camera          # device_types.txt or null
-    hostile: false                  # hostile profiles only run when asked for
-    screening_fixture: false        # fixtures run only when named (lab/plan.py)
-    sources: ["facts §4.1: ..."]    # where every reply comes from
-    mac_prefix: "44:47:CC"          # OUI (or locally administered prefix, see mac_note)
-    models: [DS-2CD2320D-I]         # drawn in turn; [] means model unknown (null)
-    serial: "{model}2019####AACH@########"   # pattern, see render.py
-    extras: {camera_code: "C####"}  # more per-device template values, same patterns
-    services:
-      - kind: http                  # http | https | rtsp | banner | silent
-        port: 80
-        behaviour: normal           # normal | slow | garbage | endless_body | endless_header
-        auth: {scheme: digest, realm: ..., user: ..., password: ...}   # optional, lab/auth.py
-        routes:                     # http/https: path (no '?': any query; with '?': exact)
-          - {path: /, status: 200, headers: ["Server: App-webs/"], body: "..."}
-          - {prefix: /ISAPI/, status: 401, headers: [...]}
-          - {path: /public, auth: false, ...}   # auth: a mapping, false (none), or the service's
-        default: {status: 404, headers: [...]}
-      - {kind: https, port: 443, routes_from: 80, tls: {subject: [CN=..], issuer: null}}
-      - kind: rtsp
-        port: 554
-        methods: {OPTIONS: {...}, DESCRIBE: {...}}
-        default: {...}
-      - {kind: banner, port: 8000, banner_b64: AAAAEA...}
-    discovery: {sadp: {DeviceSN: "{serial}"}}   # optional reply fields, lab/responders.py
+A profile is ``lab/profiles/<id>.yaml``: ground truth (maker, brand, device type, MAC prefix,
+models, serial pattern), the sources of every reply, and services (http, https, rtsp, banner,
+silent) with routes, replies, TLS names and optional credentials, plus optional discovery
+answers. docs/lab.md describes every field with an example.
 
 Header lines are written exactly as sent (``"Date:  {date_rtsp_hik}"`` keeps two spaces).
 A bad file raises ``RuleError("<file>:<line>: <field>: <problem>")``.
@@ -47,12 +20,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from camaudit.errors import RuleError
 from camaudit.fingerprints.schema import vocab
 from camaudit.lab.auth import AuthSpec, SpecError, spec_from_yaml
 from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, template_names
+from camaudit.yamlfile import META_KEYS, load_yaml
 
 SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
 BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
@@ -66,7 +38,7 @@ _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "te
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
                  "methods", "banner", "banner_b64", "tls", "auth"}
 
-_META = ("__line__", "__lines__")  # line numbers the loader adds to every mapping
+_META = META_KEYS  # line numbers the loader adds to every mapping
 
 DN = tuple[tuple[str, str], ...]
 
@@ -171,21 +143,6 @@ class Profile:
     @property
     def ports(self) -> tuple[int, ...]:
         return tuple(sorted(s.port for s in self.services))
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that keeps each mapping's 1-based line under ``__line__``."""
-
-
-def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {getattr(k, "value", None): k.start_mark.line + 1
-                            for k, _ in node.value}
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 class _Doc:
@@ -409,12 +366,7 @@ def _discovery(doc: _Doc, node: dict[str, Any], names: set[str]
 def parse_profile(text: str, filename: str) -> Profile:
     """Parse and validate one profile file's text; ``filename`` names it in errors."""
     doc = _Doc(filename)
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    raw = load_yaml(text, filename, key_lines=True)
     node = doc.keys(raw, _PROFILE_KEYS, "")
     pid = doc.get(node, "id", "", str)
     if pid != Path(filename).stem:

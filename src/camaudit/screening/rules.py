@@ -32,9 +32,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from camaudit.errors import RuleError
+from camaudit.yamlfile import load_yaml
 
 EVIDENCE_GRADES = ("A", "A-", "B", "C", "?")
 SEVERITIES = ("high", "medium", "low")
@@ -93,26 +92,10 @@ class RuleSet:
     device_paths: tuple[DevicePath, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that stores each mapping's 1-based line under ``__line__``."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _load(text: str, filename: str) -> dict[str, Any]:
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise RuleError(f"{filename}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from e
+    doc = load_yaml(text, filename)
     if not isinstance(doc, dict):
         raise RuleError(f"{filename}:1: expected a mapping with groups, rules, benign or "
                         "device_paths")
