@@ -10,6 +10,8 @@ from tests.egress.pcapgen import AXIS, DAHUA, EZVIZ, HIK, XM, cameras, pcap_byte
 
 from camaudit.egress_cli import egress
 from camaudit.errors import UsageError
+from camaudit.inventory import open_store, record_scan
+from camaudit.model import Device
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
@@ -53,7 +55,7 @@ def test_flag_country_none_still_flags_rules(tmp_path: Path) -> None:
     cap, _ = _files(tmp_path)
     r = CliRunner().invoke(egress, [str(cap), "--flag-country", "", "--format", "json"])
     assert r.exit_code == 1
-    doc = json.loads(r.output)
+    doc = json.loads(r.stdout)
     reasons = [x for d in doc["devices"] for f in d["findings"] for x in f["reasons"]]
     assert reasons and not any(x.startswith("country") for x in reasons)
 
@@ -90,3 +92,85 @@ def test_truncated_capture_warns_and_keeps(tmp_path: Path) -> None:
 def test_help_has_examples() -> None:
     r = CliRunner().invoke(egress, ["--help"])
     assert r.exit_code == 0 and "camaudit egress conn.log dns.log" in r.output
+
+
+def _inventory(tmp_path: Path) -> tuple[str, int]:
+    """An inventory whose one full scan at site hq found the Hikvision-like and Axis-like
+    devices (addresses only as records: nothing is sent anywhere)."""
+    db = str(tmp_path / "inv.db")
+    scan = record_scan(db, "2026-01-01T00:00:00Z", ["192.168.1.0/24"], {}, "hq",
+                       [Device(ip=HIK, maker="Hikvision", brand="LTS", model="DS-2CD2032"),
+                        Device(ip=AXIS, maker="Axis")])
+    return db, scan
+
+
+def test_inventory_devices_get_their_findings_recorded(tmp_path: Path) -> None:
+    cap, _ = _files(tmp_path)
+    db, first = _inventory(tmp_path)
+    r = CliRunner().invoke(egress, [str(cap), "--db", db, "--format", "json"])
+    assert r.exit_code == 1, r.output
+    devs = {d["ip"]: d for d in json.loads(r.stdout)["devices"]}
+    assert devs[HIK]["in_inventory"] and devs[AXIS]["in_inventory"]
+    assert devs[XM]["in_inventory"] is False
+    assert "recorded the findings in the inventory" in r.stderr
+    with open_store(db) as store:
+        scans = store.scans("hq")
+        assert [s.id for s in scans][0] == first and len(scans) == 2
+        assert scans[1].options == {"egress": [str(cap)], "partial": True}
+        hik = store.history(HIK, "hq")[-1].device
+        # the record is the inventory's, with the findings added
+        assert (hik.maker, hik.brand, hik.model) == ("Hikvision", "LTS", "DS-2CD2032")
+        assert [e["destination"] for e in hik.egress] == [
+            f["destination"] for f in devs[HIK]["findings"]]
+        assert {e["destination"] for e in hik.egress} >= {"dev.hik-connect.com",
+                                                          "litedev.hik-connect.com"}
+        assert all(e["kind"] == "vendor-cloud" for e in hik.egress)
+        assert hik.egress[0]["bytes_out"] == devs[HIK]["findings"][0]["bytes_out"] > 0
+        # a device found only in the evidence is recorded by address; a clean one is not
+        assert store.history(XM, "hq")[-1].device.egress
+        assert len(store.history(AXIS, "hq")) == 1
+        recorded = set(store.scans("hq")[1].targets)
+        assert HIK in recorded and XM in recorded and AXIS not in recorded
+
+
+def test_no_db_writes_nothing(tmp_path: Path) -> None:
+    cap, _ = _files(tmp_path)
+    db, _ = _inventory(tmp_path)
+    r = CliRunner().invoke(egress, [str(cap), "--db", db, "--no-db", "--format", "json"])
+    assert r.exit_code == 1 and "recorded" not in r.stderr
+    assert {d["ip"]: d for d in json.loads(r.stdout)["devices"]}[HIK]["in_inventory"]
+    with open_store(db) as store:
+        assert len(store.scans()) == 1 and not store.history(HIK)[-1].device.egress
+    missing = tmp_path / "none.db"
+    r = CliRunner().invoke(egress, [str(cap), "--db", str(missing), "--no-db"])
+    assert r.exit_code == 1 and not missing.exists()
+
+
+def test_without_inventory_devices_go_by_address_and_are_recorded(tmp_path: Path) -> None:
+    cap, _ = _files(tmp_path)
+    db = tmp_path / "new.db"
+    for _ in range(2):  # the second run reads an inventory holding only partial scans
+        r = CliRunner().invoke(egress, [str(cap), "--db", str(db), "--format", "json"])
+        assert r.exit_code == 1, r.output
+        assert not any(d["in_inventory"] for d in json.loads(r.stdout)["devices"])
+    with open_store(str(db)) as store:
+        assert [s.options["partial"] for s in store.scans("")] == [True, True]
+        assert len(store.history(HIK, "")) == 2
+
+
+def test_clean_evidence_records_nothing(tmp_path: Path) -> None:
+    cap = tmp_path / "axis.pcap"
+    cap.write_bytes(pcap_bytes(cameras().packets[-2:]))
+    db, _ = _inventory(tmp_path)
+    r = CliRunner().invoke(egress, [str(cap), "--db", db])
+    assert r.exit_code == 0, r.output
+    with open_store(db) as store:
+        assert len(store.scans()) == 1
+
+
+def test_devices_file_excludes_inventory_options(tmp_path: Path) -> None:
+    cap, scan = _files(tmp_path)
+    for extra in (["--db", str(tmp_path / "x.db")], ["--site", "hq"], ["--no-db"]):
+        r = CliRunner().invoke(egress, [str(cap), "--devices", str(scan), *extra])
+        assert isinstance(r.exception, UsageError), extra
+    assert not (tmp_path / "x.db").exists()

@@ -21,7 +21,7 @@ import click
 
 from camaudit.errors import UsageError
 from camaudit.model import Device
-from camaudit.output import write_output
+from camaudit.output import HELP_SETTINGS, write_output
 
 CHECK_FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("html", "csv", "json", "far-889")
@@ -161,7 +161,7 @@ def load_devices(input_path: Path | None, db: str | None, site: str | None,
         return scan_report(store, scan_id, site)
 
 
-@click.command()
+@click.command(context_settings=HELP_SETTINGS)
 @_source_options
 @click.option("--policy", "names", multiple=True, metavar="NAME",
               help="Shipped policy to apply (repeatable; 'all' for every one). Default: the US "
@@ -232,7 +232,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     sys.exit(1 if covered else 0)
 
 
-@click.command()
+@click.command(context_settings=HELP_SETTINGS)
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True,
               help="html: a self-contained page to hand over; csv and json: device records "
                    "with verdicts; far-889: FAR 52.204-25(d)(2)(i) worksheet of covered devices.")

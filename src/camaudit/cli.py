@@ -15,7 +15,7 @@ import click
 
 from camaudit import __version__
 from camaudit.errors import CamauditError, UsageError
-from camaudit.output import write_output
+from camaudit.output import HELP_SETTINGS, write_output
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -36,7 +36,7 @@ class _Group(click.Group):
             _fail(str(e))
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings=HELP_SETTINGS)
 @click.version_option(__version__, prog_name="camaudit")
 def cli() -> None:
     """Audit the surveillance equipment on a network.

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import write_output
+from camaudit.output import HELP_SETTINGS, write_output
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
-@click.command()
+@click.command(context_settings=HELP_SETTINGS)
 @click.option("--iface", required=True, metavar="IF",
               help="Interface to discover on (probes leave only by this interface).")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0, 600),

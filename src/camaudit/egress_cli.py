@@ -1,6 +1,10 @@
 """``camaudit egress``: which devices send data to vendor clouds, P2P relays, DDNS, update hosts,
 hard-coded public DNS and flagged countries, read from captures, Zeek logs and flow records.
 
+Devices come from ``--devices FILE`` or else the inventory's latest full scan (``--db``,
+``--site``, as ``camaudit check`` reads them). With the inventory as source the devices that have
+findings are recorded there (``egress.record``) unless ``--no-db``.
+
 Exit status 1 when a device sends to a flagged destination or country, 0 otherwise, 2 on bad
 input (``UsageError``: one line naming the file and, for damage, the offset). Damage inside a
 file (a truncated or corrupt record) is reported on stderr and in the output, and what was read
@@ -11,10 +15,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from camaudit.errors import UsageError
+from camaudit.model import Device
+from camaudit.output import HELP_SETTINGS
 
 FORMATS = ("table", "json", "csv")
 
@@ -27,12 +34,37 @@ def _countries(value: str) -> tuple[str, ...]:
     return out
 
 
-@click.command()
+def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, dict[str, Any]]:
+    """The inventory's devices (latest full scan, of ``site`` when given) and that scan's meta;
+    None when there is no inventory yet or it holds no full scan (devices go by address)."""
+    from contextlib import closing
+
+    from camaudit.check_cli import load_devices
+    from camaudit.inventory import is_postgres, open_store, resolve
+    from camaudit.inventory.store import full_scans
+
+    target = resolve(db)
+    if not is_postgres(target) and not Path(target).expanduser().exists():
+        return None, {}
+    with closing(open_store(target, create=False)) as store:
+        if not full_scans(store.scans(site)):
+            return None, {}
+    return load_devices(None, target, site, None)
+
+
+@click.command(context_settings=HELP_SETTINGS)
 @click.argument("evidence", nargs=-1, required=True,
                 type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--devices", "devices_path", type=click.Path(path_type=Path, dir_okay=False),
-              metavar="FILE", help="Inventory: scan --format json or jsonl output. Its devices "
-                                   "are listed even when clean; others are listed by address.")
+              metavar="FILE", help="Devices from scan --format json or jsonl output instead of "
+                                   "the inventory (nothing is recorded).")
+@click.option("--db", metavar="PATH|URL",
+              help="Inventory to read the devices from and record the findings in: SQLite file "
+                   "or postgresql:// URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/"
+                   "inventory.db).")
+@click.option("--site", help="Use the devices of the latest scan of this site (default: the "
+                             "latest scan of any site).")
+@click.option("--no-db", is_flag=True, help="Do not record the findings in the inventory.")
 @click.option("--flag-country", "flag_country", default="CN", show_default=True,
               metavar="CC,CC", help="Hosting countries to flag (ISO codes, comma-separated; "
                                     "'' for none).")
@@ -46,9 +78,9 @@ def _countries(value: str) -> tuple[str, ...]:
                                    "exports (repeatable, e.g. 2055).")
 @click.option("--include-local", is_flag=True,
               help="Also list far ends inside the site (private, link-local, multicast).")
-def egress(evidence: tuple[Path, ...], devices_path: Path | None, flag_country: str, fmt: str,
-           output: Path | None, engine: str, nf_ports: tuple[int, ...],
-           include_local: bool) -> None:
+def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None,
+           site: str | None, no_db: bool, flag_country: str, fmt: str, output: Path | None,
+           engine: str, nf_ports: tuple[int, ...], include_local: bool) -> None:
     """Show where devices send data, from captures, Zeek logs and flow records.
 
     EVIDENCE files are recognised by content: pcap and pcapng captures, Zeek conn, dns, ssl
@@ -59,28 +91,49 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, flag_country: 
     from rules/egress (vendor-cloud, p2p, ddns, update, public-dns, cn-cloud). Exit status 1
     when a device sends to a flagged destination or country, 0 otherwise, 2 on bad input.
 
+    Devices come from --devices, or else from the inventory's latest scan: its devices are
+    listed even when clean, others by address. With the inventory, devices with findings
+    (others too) are recorded there unless --no-db, as the egress field of their records in
+    a new scan; later network scans keep it and camaudit report charts it.
+
     \b
     Examples:
       camaudit egress capture.pcapng
+      camaudit egress capture.pcapng --site north
       camaudit egress capture.pcap --devices scan.json --flag-country CN,HK,RU
       camaudit egress conn.log dns.log ssl.log http.log --format json -o egress.json
       camaudit egress flows.csv --format csv -o egress.csv
       camaudit egress exports.pcap --netflow-port 2055
     """
+    from camaudit.audit import now_iso
     from camaudit.egress.analysis import analyse
     from camaudit.egress.load import load
     from camaudit.egress.render import render_csv, render_json, render_table
 
     countries = _countries(flag_country)
-    devices = None
+    started = now_iso()
     if devices_path is not None:
+        if db is not None or site is not None or no_db:
+            raise UsageError("--db, --site and --no-db are about the inventory: not with "
+                             "--devices")
         from camaudit.check_cli import read_devices
 
-        devices = read_devices(devices_path)
+        devices: list[Device] | None = read_devices(devices_path)
+        meta: dict[str, Any] = {}
+    else:
+        devices, meta = _inventory(db, site)
     cap = load(evidence, engine=engine, nf_ports=nf_ports)
     for d in cap.damage:
         click.echo(f"camaudit: warning: {d.line()} (kept what came before)", err=True)
     result = analyse(cap, devices, countries, include_local=include_local)
+    if devices_path is None and not no_db:
+        from camaudit.egress.record import record_egress
+
+        where = meta.get("site") or site or ""
+        scan_id = record_egress(db, where, result, started)
+        if scan_id is not None:
+            click.echo(f"camaudit: recorded the findings in the inventory (scan {scan_id})",
+                       err=True)
     if fmt == "json":
         text = render_json(result)
     else:

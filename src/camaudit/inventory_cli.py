@@ -22,7 +22,7 @@ from camaudit import __version__
 from camaudit.errors import UsageError
 from camaudit.inventory import DeviceFilter, ScanDiff, ScanInfo, Sighting, Store, open_store
 from camaudit.inventory.store import ip_sort_key, ports_text, verdicts_text
-from camaudit.output import write_output
+from camaudit.output import HELP_SETTINGS, write_output
 
 FORMATS = ("table", "json", "csv")
 LIST_COLUMNS = ("site", "ip", "mac", "maker", "brand", "relabeled", "model", "firmware",
@@ -100,7 +100,7 @@ def _sighting_row(s: Sighting) -> list[object]:
             d.first_seen, d.last_seen, s.scan_id]
 
 
-@click.group()
+@click.group(context_settings=HELP_SETTINGS)
 def inventory() -> None:
     """Devices and scans kept in the inventory, with their history.
 

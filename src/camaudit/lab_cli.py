@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from camaudit.errors import UsageError
+from camaudit.output import HELP_SETTINGS
 
 DEMO_NET = "127.77.0.0/24"
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
@@ -33,7 +34,7 @@ def _state_option(f: click.decorators.FC) -> click.decorators.FC:
              "/tmp/camaudit-lab-<uid>.json).")(f)
 
 
-@click.group()
+@click.group(context_settings=HELP_SETTINGS)
 def lab() -> None:
     """Run emulated cameras, NVRs, DVRs and negatives on loopback addresses.
 
@@ -130,7 +131,7 @@ def lab_profiles() -> None:
                    f"{p.description}")
 
 
-@click.command()
+@click.command(context_settings=HELP_SETTINGS)
 @click.option("--net", default=DEMO_NET, show_default=True, help="Loopback CIDR for the lab.")
 @click.option("--devices", "count", default=30, show_default=True, type=click.IntRange(1, 250),
               help="Number of emulated devices (profiles are dealt round-robin).")

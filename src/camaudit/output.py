@@ -1,4 +1,5 @@
-"""Where machine output goes: stdout, or the file given with ``-o`` (the note goes to stderr)."""
+"""Command-line conventions shared by every command module: where machine output goes (stdout,
+or the file given with ``-o``, with a note on stderr) and how help is asked for (-h, --help)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from pathlib import Path
 import click
 
 from camaudit.errors import UsageError
+
+# Given to every top-level command and group, so -h works (and --help reads the same) whether a
+# command runs under ``camaudit`` or on its own in a test.
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
 def write_output(text: str, output: Path | None) -> None:

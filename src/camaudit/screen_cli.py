@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import write_output
+from camaudit.output import HELP_SETTINGS, write_output
 from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv", "html")
@@ -149,7 +149,7 @@ def _merge(reports: Sequence[Report]) -> Report:
                   sum(r.files for r in reports), sum(r.bytes for r in reports))
 
 
-@click.command()
+@click.command(context_settings=HELP_SETTINGS)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(SCREEN_FORMATS), default="table",
               show_default=True, help="Output format.")

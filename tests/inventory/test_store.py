@@ -87,3 +87,33 @@ def test_partial_scans_are_kept_but_not_compared_by_default(tmp_path: Path) -> N
         # the network scan kept the findings the screening run recorded
         assert {d.ip: d.screening for d in devices}["10.0.0.5"] == (finding,)
         assert [s.id for s in store.scans("hq")] == [first, screened, second]
+
+
+def test_network_scans_carry_egress_and_diff_compares_destinations(tmp_path: Path) -> None:
+    from camaudit.inventory import record_scan
+
+    db = str(tmp_path / "inv.db")
+    cam = Device(ip="10.0.0.5", maker="Hikvision")
+    hik = {"destination": "dev.hik-connect.com", "kind": "vendor-cloud", "bytes_out": 300}
+    screened = {"rule": "sdk-em-nation-type", "severity": "high"}
+    first = record_scan(db, "2026-01-01T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam])
+    record_scan(db, "2026-01-02T00:00:00Z", ["10.0.0.5"], {"egress": ["a.pcap"],
+                                                           "partial": True}, "hq",
+                [Device(ip="10.0.0.5", maker="Hikvision", egress=(hik,))])
+    record_scan(db, "2026-01-02T01:00:00Z", ["10.0.0.5"], {"screen": "u", "partial": True},
+                "hq", [Device(ip="10.0.0.5", maker="Hikvision", screening=(screened,))])
+    second = record_scan(db, "2026-01-03T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam])
+    # the same destinations with other byte counts: no change
+    record_scan(db, "2026-01-04T00:00:00Z", ["10.0.0.5"], {"egress": ["b.pcap"],
+                                                           "partial": True}, "hq",
+                [Device(ip="10.0.0.5", egress=({**hik, "bytes_out": 9},))])
+    third = record_scan(db, "2026-01-05T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam])
+    with open_store(db) as store:
+        carried = {d.ip: d for d in store.scan_devices(second)}["10.0.0.5"]
+        # one network scan keeps both: the egress run's and the screening run's findings
+        assert carried.egress == (hik,) and carried.screening == (screened,)
+        [c] = store.diff(first, second).changed
+        changes = {x.field: (x.before, x.after) for x in c.changes}
+        assert changes["egress"] == ("", "dev.hik-connect.com (vendor-cloud)")
+        assert store.diff(second, third).empty
+        assert store.history("10.0.0.5", "hq")[-1].device.egress[0]["bytes_out"] == 9

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from camaudit.egress.geo import attribution
 from camaudit.lab.profiles import load_profiles
 from camaudit.model import Device, Evidence, Port, ProbeError, Verdict
 from camaudit.reports.html import (
     csp_hash,
+    egress_rows,
     finding_location,
     finding_rows,
     ip_sort,
@@ -53,6 +55,30 @@ SCREENING = (
 )
 
 
+EGRESS_HOSTILE = "<img src=x onerror=alert('egress')>.example"
+EGRESS = (
+    {"destination": "www.easy4ipcloud.com", "ip": "47.88.1.1", "country": "US",
+     "asn": "AS45102", "kind": "p2p", "proto": "udp", "port": 8800, "bytes_out": 1000,
+     "bytes_in": 30, "first_seen": "2023-11-14T22:13:31Z",
+     "last_seen": "2023-11-14T22:13:33Z", "flagged": True,
+     "reasons": ["p2p (dahua-easy4ip: easy4ipcloud.com)"]},
+    {"destination": EGRESS_HOSTILE, "ip": "<b>ip</b>", "country": "<i>CN</i>", "asn": None,
+     "kind": "p2p", "proto": "tcp", "port": 443, "bytes_out": 250, "bytes_in": 0,
+     "first_seen": "<u>t</u>", "last_seen": "", "flagged": False, "reasons": []},
+    "not a mapping",
+)
+HIK_EGRESS = (
+    {"destination": "dev.hik-connect.com", "ip": "34.241.130.159", "country": "IE",
+     "asn": "AS16509", "kind": "vendor-cloud", "proto": "tcp", "port": 8555, "bytes_out": 4000,
+     "bytes_in": 120, "first_seen": "2023-11-14T22:13:21Z",
+     "last_seen": "2023-11-14T22:13:23Z", "flagged": True, "reasons": []},
+    {"destination": "AS132203 Tencent", "ip": "162.62.52.164", "country": "US",
+     "asn": "AS132203", "kind": "other", "proto": "tcp", "port": 8666, "bytes_out": 60,
+     "bytes_in": 200, "first_seen": "2023-11-14T22:13:30Z",
+     "last_seen": "2023-11-14T22:13:31Z", "flagged": False, "reasons": []},
+)
+
+
 def devices() -> list[Device]:
     title, server, realm = xss_strings()
     covered = (Verdict("ndaa-889", "covered", "Dahua firmware"),)
@@ -62,9 +88,10 @@ def devices() -> list[Device]:
                evidence=(Evidence("tcp/80 GET /", "http.title", title, "t"),
                          Evidence("tcp/80 GET /", "http.header.server", server, "s"),
                          Evidence("tcp/554 DESCRIBE", "rtsp.realm", realm, "r")),
-               errors=(ProbeError("tcp/443", "<b>reset</b>"),), screening=SCREENING),
+               errors=(ProbeError("tcp/443", "<b>reset</b>"),), screening=SCREENING,
+               egress=EGRESS),  # type: ignore[arg-type]  # a hostile stored record
         Device(ip="127.0.0.9", maker="Hikvision", brand="Hikvision", confidence=0.85,
-               verdicts=covered),
+               verdicts=covered, egress=HIK_EGRESS),
         Device(ip="127.0.0.100", maker=None, firmware=server,
                verdicts=(Verdict("ndaa-889", "not-covered", "no maker"),)),
         Device(ip="127.0.0.11", maker="Dahua", brand="Dahua", confidence=0.5),
@@ -89,7 +116,8 @@ def test_every_device_string_is_escaped(tmp_path: Path) -> None:
     html = report(tmp_path).read_text(encoding="utf-8")
     for hostile in [*xss_strings(), "<script>site()</script>", "<b>reset</b>",
                     "<script>b()</script>", "<i>x</i>", SCREEN_MATCHED, "<i>c</i>",
-                    "http://127.0.0.10/<b>doc</b>", "<u>rule</u>", "<s>sev</s>"]:
+                    "http://127.0.0.10/<b>doc</b>", "<u>rule</u>", "<s>sev</s>",
+                    EGRESS_HOSTILE, "<b>ip</b>", "<i>CN</i>", "<u>t</u>"]:
         assert "<" in hostile
         assert hostile not in html
         escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -104,7 +132,7 @@ def test_self_contained_and_summarised(tmp_path: Path) -> None:
     html = report(tmp_path).read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "default-src 'none'" in html
-    assert html.count("<svg") == 2
+    assert html.count("<svg") == 4  # makers, coverage, egress by country and by kind
     assert "Relabeled devices" in html and "sold as <b>Lorex</b>, made by <b>Dahua</b>" in html
     assert "Changes since the previous scan" in html and "Appeared (1)" in html
     assert '<div class="card covered"><b>2</b>' in html
@@ -124,6 +152,54 @@ def test_screening_findings_per_device_and_in_the_summary(tmp_path: Path) -> Non
     assert '<td class="sev other">&lt;s&gt;sev&lt;/s&gt;</td>' in evidence  # no class injected
     others = html.split('id="device-1"', 1)[1]
     assert "Screening:" not in others  # devices without findings show no section
+
+
+def _chart(html: str, chart_id: str) -> dict[str, str]:
+    svg = html.split(f'id="{chart_id}"', 1)[1].split("</svg>", 1)[0]
+    return dict(re.findall(r"<title>(.*?): ([\d,]+) bytes</title>", svg))
+
+
+def test_egress_charts_totals_and_attribution(tmp_path: Path) -> None:
+    html = report(tmp_path).read_text(encoding="utf-8")
+    # bytes out: 1000 + 250 + 4000 + 60
+    assert "to 4 far end(s) outside the site: 5,310 bytes out in all" in html
+    assert _chart(html, "chart-egress-countries") == {
+        "IE": "4,000", "US": "1,060", "&lt;i&gt;CN&lt;/i&gt;": "250"}
+    assert _chart(html, "chart-egress-kinds") == {
+        "vendor-cloud": "4,000", "p2p": "1,250", "other": "60"}
+    note = html.split('id="egress-attribution">', 1)[1].split("</p>", 1)[0]
+    assert note == attribution() and "CC BY 4.0" in note and "2026-06-17" in note
+    flagged = html.split("Devices sending to a flagged", 1)[1].split("</ul>", 1)[0]
+    assert '<a class="mono" href="#device-0">127.0.0.10</a>: www.easy4ipcloud.com' in flagged
+    assert '<a class="mono" href="#device-1">127.0.0.9</a>: dev.hik-connect.com' in flagged
+
+
+def test_egress_rows_per_device(tmp_path: Path) -> None:
+    html = report(tmp_path).read_text(encoding="utf-8")
+    dahua = html.split('id="device-0"', 1)[1].split("</details>", 1)[0]
+    assert "Egress: where this device sends data (2 far end(s)" in dahua
+    assert ("<tr><td>www.easy4ipcloud.com</td><td class=\"mono\">47.88.1.1 8800/udp</td>"
+            "<td>US</td><td class=\"mono\">AS45102</td><td>p2p</td><td class=\"num\">1,000</td>"
+            "<td class=\"num\">30</td><td class=\"mono\">2023-11-14T22:13:31Z</td>"
+            "<td class=\"mono\">2023-11-14T22:13:33Z</td>"
+            "<td class=\"flagged\">p2p (dahua-easy4ip: easy4ipcloud.com)</td></tr>") in dahua
+    hik = html.split('id="device-1"', 1)[1].split("</details>", 1)[0]
+    assert "dev.hik-connect.com" in hik and '<td class="flagged">yes</td>' in hik
+    assert "Egress:" not in html.split('id="device-2"', 1)[1]
+
+
+def test_no_egress_no_charts() -> None:
+    html = render([Device(ip="127.0.0.1", maker="Axis")], {})
+    assert html.count("<svg") == 2 and 'id="egress"' not in html and "Egress:" not in html
+
+
+def test_egress_rows_take_hostile_stored_entries() -> None:
+    rows = egress_rows([{"bytes_out": True, "bytes_in": -5, "port": "80", "reasons": "x",
+                         "flagged": "yes", "destination": ["a"]}, None])
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["bytes_out"], row["bytes_in"], row["port"]) == (0, 0, None)
+    assert (row["reasons"], row["flagged"], row["destination"]) == ("", False, "['a']")
 
 
 def test_finding_rows_take_hostile_stored_entries() -> None:

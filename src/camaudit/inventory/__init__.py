@@ -63,20 +63,31 @@ def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
     from camaudit.audit import now_iso
 
     meta = ScanMeta(started, tuple(targets), options, site, now_iso())
+    # a run says itself what it found in its own field, even nothing; others keep the last
+    carried = tuple(f for f, option in CARRIED.items() if option not in options)
     with closing(open_store(url_or_path)) as store:
-        if "screen" not in options:  # a screening run says itself what it found, even nothing
-            devices = [_carry_screening(store, d, site) for d in devices]
+        if carried:
+            devices = [_carry(store, d, site, carried) for d in devices]
         return store.save_scan(meta, devices)
 
 
-def _carry_screening(store: Store, device: Device, site: str) -> Device:
-    """A network scan does not re-read capability documents: keep the device's last
-    screening findings (from ``screen --device``) until a screening run replaces them."""
-    if device.screening:
+# Fields a network scan does not read itself -> the option naming the run that does.
+CARRIED = {"screening": "screen", "egress": "egress"}
+
+
+def _carry(store: Store, device: Device, site: str, fields: Sequence[str]) -> Device:
+    """A network scan does not re-read capability documents (``screen --device``) or
+    traffic evidence (``egress``): keep the device's last findings of each such field that
+    this run left empty, until a run of that kind replaces them."""
+    empty = [f for f in fields if not getattr(device, f)]
+    if not empty:
         return device
     history = store.history(device.ip, site)
-    kept = history[-1].device.screening if history else ()
-    return dataclasses.replace(device, screening=kept) if kept else device
+    if not history:
+        return device
+    last = history[-1].device
+    kept = {f: getattr(last, f) for f in empty if getattr(last, f)}
+    return dataclasses.replace(device, **kept) if kept else device
 
 
 __all__ = ["DeviceFilter", "InventoryError", "ScanDiff", "ScanInfo", "ScanMeta", "Sighting",

@@ -22,7 +22,8 @@ from camaudit.model import Device
 from camaudit.records import device_from_record
 
 # Fields compared by ``diff``: name -> how to read it off a device as one comparable text.
-DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "screening")
+DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "screening",
+               "egress")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,12 @@ def verdicts_text(d: Device) -> str:
     return ",".join(f"{v.policy}={v.status}" for v in sorted(d.verdicts, key=lambda v: v.policy))
 
 
+def egress_text(d: Device) -> str:
+    """Where the device sends data, as a set: ``destination (kind)`` (bytes and times left out,
+    so a new capture of the same traffic is no change)."""
+    return ",".join(sorted({f"{e.get('destination')} ({e.get('kind')})" for e in d.egress}))
+
+
 def is_covered(d: Device) -> bool:
     return any(v.status == "covered" for v in d.verdicts)
 
@@ -186,6 +193,8 @@ def _field(d: Device, name: str) -> str | None:
         return ports_text(d)
     if name == "verdicts":
         return verdicts_text(d)
+    if name == "egress":
+        return egress_text(d)
     value = getattr(d, name)
     return None if value is None else str(value)
 

@@ -13,6 +13,11 @@ is marked safe, and it never enters the JavaScript, which only reads the table's
 Screening findings (``Device.screening``, each a ``Finding.to_json()``) are shown per device
 and counted in the summary; ``finding_rows`` turns them into plain-text rows, and
 ``camaudit screen --format html`` uses it too, with this module's environment and CSP hashes.
+
+Egress findings (``Device.egress``, each an ``egress.analysis.Finding.to_dict()``) are shown
+per device (``egress_rows``) and, when any device has some, charted as bytes out by hosting
+country and by destination kind (``egress_summary``), with the attribution of the shipped IP
+data under the charts.
 """
 
 from __future__ import annotations
@@ -130,6 +135,57 @@ def finding_rows(findings: Iterable[object]) -> list[dict[str, str]]:
     return rows
 
 
+EGRESS_TEXT = ("destination", "ip", "country", "asn", "kind", "proto", "first_seen", "last_seen")
+
+
+def _count(value: object) -> int:
+    n = _number(value)
+    return n if n is not None and n > 0 else 0
+
+
+def egress_rows(entries: Iterable[object]) -> list[dict[str, Any]]:
+    """Egress findings as rows for a template: text as plain text, byte counts as integers
+    (anything but a non-negative integer counts 0). Entries that are not mappings are left out."""
+    rows: list[dict[str, Any]] = []
+    for e in entries:
+        if not isinstance(e, Mapping):
+            continue
+        reasons = e.get("reasons")
+        rows.append({
+            **{k: shorten(_text(e.get(k)), 200) for k in EGRESS_TEXT},
+            "port": _number(e.get("port")), "bytes_out": _count(e.get("bytes_out")),
+            "bytes_in": _count(e.get("bytes_in")), "flagged": e.get("flagged") is True,
+            "reasons": shorten("; ".join(r for r in reasons if isinstance(r, str)), 200)
+            if isinstance(reasons, list | tuple) else "",
+        })
+    return rows
+
+
+def _by_bytes(rows: Iterable[dict[str, Any]], key: str) -> list[Bar]:
+    totals: Counter[str] = Counter()
+    for f in rows:
+        totals[f[key] or "unknown"] += f["bytes_out"]
+    return bars(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def egress_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """Bytes out by hosting country and by destination kind over every device's egress rows
+    (``_row``), the totals and the IP data's attribution; None when no device has any."""
+    found = [r for r in rows if r["egress"]]
+    if not found:
+        return None
+    from camaudit.egress.geo import attribution
+
+    flat = [f for r in found for f in r["egress"]]
+    countries, kinds = _by_bytes(flat, "country"), _by_bytes(flat, "kind")
+    return {"devices": found, "findings": len(flat),
+            "flagged": [r for r in found if any(f["flagged"] for f in r["egress"])],
+            "total": sum(f["bytes_out"] for f in flat),
+            "countries": countries, "country_height": len(countries) * (BAR_HEIGHT + 6),
+            "kinds": kinds, "kind_height": len(kinds) * (BAR_HEIGHT + 6),
+            "attribution": attribution()}
+
+
 def _row(i: int, d: Device) -> dict[str, Any]:
     return {
         "index": i, "d": d, "status": status(d), "ip_sort": ip_sort(d.ip),
@@ -137,6 +193,7 @@ def _row(i: int, d: Device) -> dict[str, Any]:
         "evidence": [(e.source, e.key, shorten(e.value), e.rule) for e in d.evidence],
         "errors": [(e.source, shorten(e.message)) for e in d.errors],
         "screening": finding_rows(d.screening),
+        "egress": egress_rows(d.egress),
     }
 
 
@@ -176,6 +233,7 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "status_counts": {s: statuses[s] for s in STATUS_ORDER},
         "relabeled": [d for d in devices if d.relabeled],
         "screened": [r for r in rows if r["screening"]],
+        "egress": egress_summary(rows),
         "changes": _changes(meta.get("changes")),
         "rows": rows,
         "chart_width": CHART_WIDTH,
@@ -197,6 +255,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["csp_hash"] = csp_hash
+    env.filters["thousands"] = lambda n: f"{n:,}"
     return env
 
 
