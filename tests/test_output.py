@@ -25,3 +25,20 @@ def test_file_and_note_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_unwritable_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write '.*missing/r.csv'"):
         write_output("x", tmp_path / "missing" / "r.csv")
+
+
+def test_record_options_add_db_no_db_and_site() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from camaudit.output import record_options
+
+    @click.command()
+    @record_options("the thing")
+    def cmd(db: str | None, no_db: bool, site: str) -> None:
+        click.echo(f"{db}|{no_db}|{site}")
+
+    assert CliRunner().invoke(cmd, []).output == "None|False|\n"
+    assert CliRunner().invoke(cmd, ["--db", "x.db", "--no-db", "--site", "hq"]).output == \
+        "x.db|True|hq\n"
+    assert "Inventory to record the thing in" in CliRunner().invoke(cmd, ["--help"]).output

@@ -15,7 +15,7 @@ import click
 
 from camaudit import __version__
 from camaudit.errors import CamauditError, UsageError
-from camaudit.output import HELP_SETTINGS, write_output
+from camaudit.output import HELP_SETTINGS, record_options, write_output
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -78,11 +78,7 @@ def cli() -> None:
                    "interface and merge what answers, with MACs from the neighbour table.")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds to collect discovery replies (with --iface).")
-@click.option("--db", metavar="PATH|URL",
-              help="Inventory to record the scan in: SQLite file or postgresql:// URL "
-                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
-@click.option("--no-db", is_flag=True, help="Do not record the scan in the inventory.")
-@click.option("--site", default="", help="Site name recorded with the scan (many-site stores).")
+@record_options("the scan")
 @click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="table",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")

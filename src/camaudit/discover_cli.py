@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, write_output
+from camaudit.output import HELP_SETTINGS, record_options, write_output
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -30,11 +30,7 @@ FORMATS = ("table", "json", "jsonl", "csv", "html")
 @click.option("--allow-public", is_flag=True,
               help="Allow --target addresses outside private, loopback and link-local ranges.")
 @click.option("--no-mdns", is_flag=True, help="Do not listen for or ask about mDNS names.")
-@click.option("--db", metavar="PATH|URL",
-              help="Inventory to record the devices in: SQLite file or postgresql:// URL "
-                   "(default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
-@click.option("--no-db", is_flag=True, help="Do not record the devices in the inventory.")
-@click.option("--site", default="", help="Site name recorded with the devices.")
+@record_options("the devices found")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="Output format (the same device records as scan).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),

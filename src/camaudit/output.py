@@ -3,7 +3,9 @@ or the file given with ``-o``, with a note on stderr) and how help is asked for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -12,6 +14,23 @@ from camaudit.errors import UsageError
 # Given to every top-level command and group, so -h works (and --help reads the same) whether a
 # command runs under ``camaudit`` or on its own in a test.
 HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+DEFAULT_DB = "$CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db"
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def record_options(what: str) -> Callable[[F], F]:
+    """``--db``, ``--no-db`` and ``--site`` for a command that records ``what`` it found in the
+    inventory (parameters ``db``, ``no_db``, ``site``)."""
+    def decorate(f: F) -> F:
+        f = click.option("--site", default="", help=f"Site name recorded with {what}.")(f)
+        f = click.option("--no-db", is_flag=True,
+                         help=f"Do not record {what} in the inventory.")(f)
+        return click.option("--db", metavar="PATH|URL",
+                            help=f"Inventory to record {what} in: SQLite file or postgresql:// "
+                                 f"URL (default: {DEFAULT_DB}).")(f)
+    return decorate
 
 
 def write_output(text: str, output: Path | None) -> None:

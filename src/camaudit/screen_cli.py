@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, write_output
+from camaudit.output import HELP_SETTINGS, record_options, write_output
 from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv", "html")
@@ -164,13 +164,7 @@ def _merge(reports: Sequence[Report]) -> Report:
               help="Allow a --device host outside loopback, private and link-local ranges.")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds per device request.")
-@click.option("--db", metavar="PATH|URL",
-              help="Inventory to record the --device findings in: SQLite file or postgresql:// "
-                   "URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db).")
-@click.option("--no-db", is_flag=True,
-              help="Do not record the --device findings in the inventory.")
-@click.option("--site", default="",
-              help="Site of the --device host in the inventory (as given to camaudit scan).")
+@record_options("the --device findings")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
               metavar="DIR", help="Screening rules to use instead of the shipped ones.")
 @click.option("--verify-rules", is_flag=True,
