@@ -119,6 +119,46 @@ def _device_round(tmp_path: Path, url: str, handler: Any) -> None:
     assert code == 0 and PASSWORD not in out
 
 
+def test_device_onvif_analytics_are_screened_and_recorded(tmp_path: Path) -> None:
+    from tests.screening.test_onvif import FACE_MODULE, MOTION_MODULE, _answers
+
+    db = tmp_path / "inv.db"
+    with serve_camera() as (url, handler):
+        handler.onvif = _answers(FACE_MODULE + MOTION_MODULE)
+        code, out, _ = _run("--device", url, "--user", USER, "--password-file",
+                            str(_pw(tmp_path)), "--db", str(db), "--format", "json")
+        assert set(handler.methods) == {"GET", "POST"}
+        assert {c for _, c in handler.posts} == {
+            "GetServices", "GetAnalyticsConfigurations", "GetSupportedAnalyticsModules",
+            "GetSupportedRules"}
+    assert code == 1 and PASSWORD not in out
+    doc = json.loads(out[out.index("{\n  \"camaudit\""):])
+    assert [(f["path"], f["rule"], f["matched"]) for f in doc["findings"]] == [
+        (f"{url}/onvif/Analytics#GetSupportedAnalyticsModules", "ethnicity-face-attribute",
+         "Ethnicity")]
+    assert doc["screen"]["files"] == 2
+    with closing(open_store(str(db))) as store:
+        (sighting,) = store.devices()
+        assert sighting.device.screening[0]["path"].endswith("#GetSupportedAnalyticsModules")
+    stored = _stored_text(db)
+    assert "#GetSupportedAnalyticsModules" in stored and PASSWORD not in stored
+
+
+def test_wrong_password_refused_by_isapi_and_onvif_is_an_error(tmp_path: Path) -> None:
+    from tests.screening.test_onvif import FACE_MODULE, _answers
+
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-pw\n", encoding="utf-8")
+    with serve_camera() as (url, handler):
+        handler.documents = {"/ISAPI/Smart/capabilities": ANALYTICS}
+        handler.onvif = _answers(FACE_MODULE)
+        result = CliRunner().invoke(screen, ["--device", url, "--user", USER,
+                                             "--password-file", str(wrong), "--no-db"])
+    assert isinstance(result.exception, UsageError)
+    assert "refused the credentials" in str(result.exception)
+    assert "not-the-pw" not in result.output + str(result.exception)
+
+
 # ---------------------------------------------------------------- HTML page
 def test_html_page_has_every_finding_escaped_and_self_contained(tmp_path: Path) -> None:
     hostile = "<script>alert('ctx')</script>"
@@ -308,9 +348,12 @@ def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
         url = f"http://{ips['analytics-camera']}"
         assert {f["path"] for f in doc["findings"]} == {url + cap}
         assert doc["screen"]["files"] == 1
+        onvif_call = url + "/onvif/device_service#GetServices"
         assert sorted(s["path"] for s in doc["skipped"]) == sorted(
-            url + p for p in paths if p != cap)
-        assert {s["reason"] for s in doc["skipped"]} == {"HTTP 404"}
+            [onvif_call, *(url + p for p in paths if p != cap)])
+        reasons = {s["path"]: s["reason"] for s in doc["skipped"]}
+        assert reasons.pop(onvif_call).startswith("no ONVIF analytics (")
+        assert set(reasons.values()) == {"HTTP 404"}
 
         code, doc, out = run(ips["plain-camera"], good)
         assert code == 0 and doc["findings"] == [] and doc["screen"]["files"] == 1
@@ -327,8 +370,10 @@ def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
     finally:
         down(state)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert {(r["proto"], r["method"]) for r in lines} == {("http", "GET")}
-    assert {r["path"] for r in lines} == set(paths)
+    # GETs of the capability paths; the only POST is the ONVIF GetServices call
+    assert {(r["proto"], r["method"]) for r in lines} == {("http", "GET"), ("http", "POST")}
+    assert {r["path"] for r in lines if r["method"] == "POST"} == {"/onvif/device_service"}
+    assert {r["path"] for r in lines if r["method"] == "GET"} == set(paths)
     assert {r["ip"] for r in lines} == set(ips.values())
     text = log.read_text()
     assert LAB_PASSWORD not in text and "not-the-password" not in text

@@ -14,6 +14,7 @@ before it is kept.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +106,13 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
       camaudit egress flows.csv --format csv -o egress.csv
       camaudit egress exports.pcap --netflow-port 2055
     """
-    from camaudit.audit import now_iso
     from camaudit.egress.analysis import analyse
     from camaudit.egress.load import load
     from camaudit.egress.render import render_csv, render_json, render_table
 
     countries = _countries(flag_country)
-    started = now_iso()
+    # as camaudit.audit.now_iso, which would import the whole scanner (0.3 s) for one clock read
+    started = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if devices_path is not None:
         if db is not None or site is not None or no_db:
             raise UsageError("--db, --site and --no-db are about the inventory: not with "

@@ -129,14 +129,21 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
 
 def _device_report(screener: Screener, url: str, user: str | None,
                    password_file: Path | None, allow_public: bool, timeout: float) -> Report:
-    from camaudit.screening import device
+    from camaudit.screening import device, onvif
 
     if not user or password_file is None:
         raise UsageError("--device needs --user and --password-file")
     password = device.read_password(str(password_file))
+    digest = device.digest_handler(url, user, password)  # one nonce count for every request
     docs, skipped = device.fetch(url, user, password, screener.ruleset.device_paths,
-                                 allow_public=allow_public, timeout=timeout)
-    if not docs and skipped and all(s.reason == "credentials refused" for s in skipped):
+                                 allow_public=allow_public, timeout=timeout, digest=digest)
+    onvif_docs, onvif_skipped = onvif.fetch(url, user, password, allow_public=allow_public,
+                                            timeout=timeout, digest=digest)
+    docs += onvif_docs
+    skipped += onvif_skipped
+    refused = [s.reason == "credentials refused" for s in skipped
+               if not s.reason.startswith(onvif.ABSENT)]
+    if not docs and refused and all(refused):
         # Nothing was read: reporting "clean" would be a false assurance.
         raise UsageError(f"{device.public_url(url)} refused the credentials of user '{user}'")
     findings = device.screen_documents(screener, docs)
@@ -155,7 +162,8 @@ def _merge(reports: Sequence[Report]) -> Report:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
 @click.option("--device", "device_url", metavar="URL",
-              help="Also fetch this device's capability documents (HTTP GET only), e.g. "
+              help="Also fetch this device's capability documents (HTTP GET) and ONVIF "
+                   "analytics descriptions (SOAP POSTs of Get* calls only), e.g. "
                    "http://192.168.1.64.")
 @click.option("--user", metavar="USER", help="Device user name (with --device).")
 @click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
@@ -189,6 +197,10 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
     identifiers such as EM_NATION_TYPE count alone. Each finding names the file (archive
     members as archive!member), the page or byte offset, the rule, the matched text with
     context, and the severity.
+
+    --device reads the device's capability documents with HTTP GET, and asks its ONVIF
+    analytics service for the modules and rules it supports with SOAP POSTs of read-only Get*
+    operations (WS-Security password digest, or HTTP Digest when the device asks for it).
 
     Findings of --device are recorded in the inventory (unless --no-db) as the screening
     field of the device at the URL's host address, in a new scan, so the history keeps them

@@ -62,3 +62,10 @@ def test_attach_puts_findings_on_devices() -> None:
     assert other.egress == ()
     assert [f["ip"] for f in cam.egress] == ["34.241.130.159", "8.8.4.4"]
     assert all(k in cam.egress[0] for k in EGRESS_KEYS)
+
+
+def test_iso_keeps_whole_seconds_as_gmtime_does() -> None:
+    assert iso(1_700_000_000.999) == "2023-11-14T22:13:20Z"
+    assert iso(1_700_000_001.0) == "2023-11-14T22:13:21Z"
+    assert iso(-0.5) == "1969-12-31T23:59:59Z"
+    assert iso(0.0) == "1970-01-01T00:00:00Z"

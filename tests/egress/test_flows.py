@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
-from camaudit.egress.flows import MAX_NAMES, Capture, Damage, ip_text, is_local, orient
+from camaudit.egress.flows import (MAX_NAMES, Capture, Damage, ip_text, is_local, orient,
+                                   parse_ip)
 
 KEY = ("192.168.1.30", "162.62.52.164", "tcp", 8666)
 
@@ -50,3 +53,15 @@ def test_ip_text_and_damage_line() -> None:
     assert ip_text(bytes(15) + b"\x01") == "::1"
     assert Damage("c.pcap", 1234, "truncated record").line() == \
         "c.pcap: offset 1234: truncated record"
+
+
+@pytest.mark.parametrize("text", ["8.8.8.8", "0.0.0.0", "255.255.255.255", "10.1.2.3",
+                                  "2001:db8::1", "::ffff:1.2.3.4", "01.2.3.4", "1.2.3",
+                                  "1.2.3.256", "1.2.3.4 ", "", "example.com", "1.2.3.4/32"])
+def test_parse_ip_agrees_with_ipaddress(text: str) -> None:
+    try:
+        want: object = ipaddress.ip_address(text)
+    except ValueError:
+        want = None
+    got = parse_ip(text)
+    assert got == want and type(got) is type(want)

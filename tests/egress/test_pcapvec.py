@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import random
 import struct
+from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.egress.pcapgen import client_hello, ether, http_get, ipv4, ipv6, tcp, udp
 
+from camaudit.egress import pcap
 from camaudit.egress.flows import Capture
 from camaudit.egress.frames import State, frame
-from camaudit.egress.pcapvec import Sums, chunk
+from camaudit.egress.pcapvec import Sums, chunk, walk
 from camaudit.wire.dns_msg import A, build_response
 
 DEV, CLOUD = "192.168.1.64", "34.241.130.159"
@@ -98,3 +101,62 @@ def test_sums_merge_and_orientation() -> None:
     assert cap.conns == {("0.0.0.1", "0.0.0.2", "tcp", 443): [110, 40, 3, 1, 1.0, 9.0]}
     sums.flush(State(cap, "t"))
     assert cap.conns[("0.0.0.1", "0.0.0.2", "tcp", 443)][:4] == [110, 40, 3, 1]
+
+
+def _file(frames: list[bytes], stamps: list[int], little: bool = True) -> bytes:
+    e = "<" if little else ">"
+    out = bytearray(struct.pack(e + "IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for f, t in zip(frames, stamps, strict=True):
+        out += struct.pack(e + "IIII", t, 0, len(f), len(f)) + f
+    return bytes(out)
+
+
+def test_walk_proves_the_record_chain() -> None:
+    frames = _mixed(1)
+    buf = _file(frames, [1_700_000_000 + i for i in range(len(frames))]) + bytes(128)
+    offs = [24]
+    for f in frames[:-1]:
+        offs.append(offs[-1] + 16 + len(f))
+    run, resume = walk(buf, 24, len(buf) - 128, True, 262144, 1_000_000)
+    assert run.tolist() == offs[:-1] and resume == offs[-1]
+    # a record whose captured length exceeds its original length is not proven
+    bad = bytearray(buf)
+    bad[offs[7] + 12:offs[7] + 16] = struct.pack("<I", 1)
+    run, resume = walk(bytes(bad), 24, len(buf) - 128, True, 262144, 1_000_000)
+    assert run.tolist() == offs[:6] and resume == offs[6]
+    # nor one whose fraction of a second is out of range
+    bad = bytearray(buf)
+    bad[offs[9] + 4:offs[9] + 8] = struct.pack("<I", 1_000_000)
+    run, resume = walk(bytes(bad), 24, len(buf) - 128, True, 262144, 1_000_000)
+    assert run.tolist() == offs[:8] and resume == offs[8]
+
+
+def _slow(frames: list[bytes], stamps: list[int], name: str) -> Capture:
+    cap = Capture()
+    st = State(cap, name)
+    for n, (f, t) in enumerate(zip(frames, stamps, strict=True), 1):
+        frame(st, n, f, 0, len(f), float(t), 1)
+    st.flush()
+    return cap
+
+
+def test_stray_headers_and_timestamp_wraps_read_as_the_general_parser(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pcap, "MIN_RUN", 8)
+    monkeypatch.setattr(pcap, "STEPS", 3)
+    for seed, little in ((0, True), (1, False), (2, True)):
+        frames = _mixed(seed)
+        t0 = 0x6553FFF0 + seed
+        stamps = [t0 + i // 8 for i in range(len(frames))]  # crosses a 65,536 s boundary
+        for i in range(5, len(frames), 37):
+            # a payload that looks like a record header of the same second, 4 bytes long
+            fake = struct.pack("<IIII" if little else ">IIII", stamps[i], 0, 4, 4)
+            frames[i] = ether(ipv4(DEV, CLOUD, 17, udp(40000, 9000, fake * 3)))
+        path = tmp_path / f"s{seed}.pcap"
+        path.write_bytes(_file(frames, stamps, little))
+        cap = Capture()
+        pcap.read_capture(path, cap)
+        slow = _slow(frames, stamps, str(path))
+        assert cap.records == len(frames) and not cap.damage
+        assert cap.conns == slow.conns and cap.names == slow.names
+        assert cap.flow_names == slow.flow_names

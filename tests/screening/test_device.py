@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
@@ -7,7 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
+import defusedxml.ElementTree as DET
 import pytest
 
 from camaudit.errors import UsageError
@@ -38,6 +41,14 @@ def _md5(text: str) -> str:
 class _Camera(BaseHTTPRequestHandler):
     documents: dict[str, bytes] = {}
     methods: list[str] = []
+    # ONVIF: call name -> SOAP Body content of its reply; no entry: fault ActionNotSupported;
+    # empty: no ONVIF at all (404). onvif_auth "wsse" checks the UsernameToken digest, "digest"
+    # ignores it and wants HTTP Digest. Each POST is recorded as (path, call).
+    onvif: dict[str, str] = {}
+    onvif_auth = "wsse"
+    posts: list[tuple[str, str]] = []
+    strict_nc = False  # refuse a Digest nonce count already seen (replay), as the lab does
+    last_nc = 0
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -48,18 +59,56 @@ class _Camera(BaseHTTPRequestHandler):
         if not header.startswith("Digest ") or fields.get("username") != USER:
             return False
         ha1 = _md5(f"{USER}:{REALM}:{PASSWORD}")
-        ha2 = _md5(f"GET:{fields.get('uri', '')}")
+        ha2 = _md5(f"{self.command}:{fields.get('uri', '')}")
         want = _md5(f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
-        return fields.get("response") == want
+        if fields.get("response") != want:
+            return False
+        nc = int(fields.get("nc") or "0", 16)
+        if self.strict_nc and nc <= self.last_nc:
+            return False
+        type(self).last_nc = max(nc, self.last_nc)
+        return True
+
+    def _challenge(self) -> None:
+        self.send_response(401)
+        self.send_header("WWW-Authenticate",
+                         f'Digest realm="{REALM}", nonce="{NONCE}", qop="auth"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        type(self).methods.append(self.command)
+        data = self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1 << 16))
+        root = DET.fromstring(data)
+        body = next(e for e in root if e.tag == f"{{{SOAP}}}Body")
+        call = body[0].tag.rsplit("}", 1)[-1]
+        type(self).posts.append((self.path, call))
+        if not self.onvif:
+            self._reply(404, b"")
+            return
+        if self.onvif_auth == "digest" and not self._authorised():
+            self._challenge()
+            return
+        if self.onvif_auth == "wsse" and not _token_valid(root):
+            self._reply(400, soap_fault("Sender", "NotAuthorized"))
+            return
+        inner = self.onvif.get(call)
+        if inner is None:
+            self._reply(500, soap_fault("Receiver", "ActionNotSupported"))
+            return
+        self._reply(200, soap(f"<{call}Response>{inner}</{call}Response>").encode())
 
     def do_GET(self) -> None:  # noqa: N802
         type(self).methods.append(self.command)
         if not self._authorised():
-            self.send_response(401)
-            self.send_header("WWW-Authenticate",
-                             f'Digest realm="{REALM}", nonce="{NONCE}", qop="auth"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._challenge()
             return
         body = self.documents.get(self.path)
         if body is not None and body.startswith(b"REDIRECT "):
@@ -79,10 +128,44 @@ class _Camera(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+SOAP = "http://www.w3.org/2003/05/soap-envelope"
+WSSE = ("http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd")
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+
+
+def soap(body: str) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{SOAP}" '
+            'xmlns:tt="http://www.onvif.org/ver10/schema"><s:Body '
+            'xmlns="urn:reply">' + body + "</s:Body></s:Envelope>")
+
+
+def soap_fault(code: str, subcode: str) -> bytes:
+    return soap(f"<s:Fault><s:Code><s:Value>s:{code}</s:Value><s:Subcode><s:Value "
+                f'xmlns:ter="http://www.onvif.org/ver10/error">ter:{subcode}</s:Value>'
+                "</s:Subcode></s:Code><s:Reason><s:Text xml:lang=\"en\">no</s:Text></s:Reason>"
+                "</s:Fault>").encode()
+
+
+def _token_valid(root: Element) -> bool:
+    """The UsernameToken's PasswordDigest, recomputed from its nonce, created and PASSWORD."""
+    token = root.find(f"{{{SOAP}}}Header/{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+    if token is None:
+        return False
+    nonce = base64.b64decode(token.findtext(f"{{{WSSE}}}Nonce") or "")
+    created = token.findtext(f"{{{WSU}}}Created") or ""
+    want = base64.b64encode(hashlib.sha1(nonce + created.encode() + PASSWORD.encode())
+                            .digest()).decode()
+    password = token.find(f"{{{WSSE}}}Password")
+    return (token.findtext(f"{{{WSSE}}}Username") == USER and password is not None
+            and password.get("Type", "").endswith("#PasswordDigest")
+            and password.text == want and len(nonce) >= 16 and bool(created))
+
+
 @contextmanager
 def serve_camera() -> Iterator[tuple[str, type[_Camera]]]:
     """An HTTP server on 127.0.0.1 (free port) that wants Digest credentials."""
-    handler = type("Cam", (_Camera,), {"documents": {}, "methods": []})
+    handler = type("Cam", (_Camera,), {"documents": {}, "methods": [], "onvif": {},
+                                       "posts": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -10,14 +10,14 @@ its hosting country is one of ``flag_countries``.
 
 from __future__ import annotations
 
-import ipaddress
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from camaudit.egress.flows import Capture, Key, is_local
+from camaudit.egress.flows import Capture, Key, is_local, parse_ip
 from camaudit.egress.geo import GeoDB, Place, default_db, source
 from camaudit.egress.rules import Classifier, Destination, load_destinations
 from camaudit.model import Device
@@ -27,7 +27,16 @@ EGRESS_KEYS = ("destination", "ip", "country", "asn", "kind", "bytes_out", "byte
 
 
 def iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    sec = math.floor(ts)  # what time.gmtime keeps of a float
+    text = _ISO.get(sec)
+    if text is None:
+        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sec))
+        if len(_ISO) < 1 << 16:
+            _ISO[sec] = text
+    return text
+
+
+_ISO: dict[int, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +236,8 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
 
 @lru_cache(maxsize=1 << 16)
 def _ip_sort(ip: str) -> tuple[int, int]:
-    try:
-        a = ipaddress.ip_address(ip)
-    except ValueError:
+    a = parse_ip(ip)
+    if a is None:
         return (9, 0)
     return (a.version, int(a))
 

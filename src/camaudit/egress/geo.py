@@ -23,7 +23,7 @@ from typing import Any
 import maxminddb
 import numpy as np
 
-from camaudit.egress.flows import is_local
+from camaudit.egress.flows import is_local, parse_ip
 
 
 def data_dir() -> Path:
@@ -97,9 +97,8 @@ class GeoDB:
         return None
 
     def asn(self, ip: str) -> int | None:
-        try:
-            a = ipaddress.ip_address(ip)
-        except ValueError:
+        a = parse_ip(ip)
+        if a is None:
             return None
         if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped is not None:
             a = a.ipv4_mapped

@@ -7,7 +7,8 @@ loopback (0). A record that runs past the end of the file or claims an impossibl
 damage: reading stops there, what came before is kept and ``Capture.damage`` names the offset.
 Nothing here raises on hostile bytes except ``UsageError`` for a file that is no capture at all.
 
-pcap records are walked in Python and parsed in numpy per chunk (``pcapvec``); pcapng blocks
+pcap records are found (``pcapvec.walk``, stepping in Python where numpy cannot prove the
+chain) and parsed in numpy per chunk (``pcapvec.chunk``); pcapng blocks
 and packets of other shapes go through ``frames.frame``.
 """
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import numpy as np
 
 from camaudit.egress.flows import Capture, Damage
 from camaudit.egress.frames import State, frame
-from camaudit.egress.pcapvec import Sums, chunk
+from camaudit.egress.pcapvec import Sums, chunk, walk
 from camaudit.errors import UsageError
 
 PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
@@ -30,6 +33,8 @@ MAX_CAPLEN = 262144
 CHUNK = 16 << 20
 _LINKS = frozenset((1, 101, 12, 228, 229, 113, 276, 0))
 PAD = 128
+STEPS = 256  # records stepped in Python after a run numpy proved
+MIN_RUN = 4096  # a shorter run: numpy's test does not suit this chunk, step the rest
 
 
 class _Chunks:
@@ -65,22 +70,39 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
         raise UsageError(f"{st.name}: link type {link} is not supported (use tshark to convert)")
     hdr = struct.Struct(order + "IIII").unpack_from
     incl_of = struct.Struct(order + "8xI").unpack_from
+    frac = 1_000_000 if unit == 1e-6 else 1_000_000_000
     sums = Sums()
     off = 24
     n = 0
     while True:
         avail = ch.size
+        parts: list[np.ndarray[Any, Any]] = []
         offs: list[int] = []
         app = offs.append
+        budget = 0
         while off + 16 <= avail:
+            if budget == 0:
+                run, off = walk(buf, off, avail, order == "<", MAX_CAPLEN, frac)
+                parts.append(run)
+                # numpy proved a long run: step a little, then let it try again; otherwise
+                # step through the rest of the chunk record by record
+                budget = STEPS if len(run) >= MIN_RUN else -1
+                continue
             (incl,) = incl_of(buf, off)
             end = off + 16 + incl
             if end > avail or incl > MAX_CAPLEN:
                 break
             app(off)
             off = end
-        chunk(st, sums, buf, offs, n, order == "<", unit, link)
-        n += len(offs)
+            budget -= 1
+            if budget == 0:
+                parts.append(np.array(offs, dtype=np.int64))
+                offs = []
+                app = offs.append
+        parts.append(np.array(offs, dtype=np.int64))
+        found = np.concatenate(parts)
+        chunk(st, sums, buf, found, n, order == "<", unit, link)
+        n += len(found)
         if off + 16 <= avail:
             incl = incl_of(buf, off)[0]
             if incl > MAX_CAPLEN:

@@ -1,8 +1,9 @@
-"""The pcap hot path, vectorised: per chunk of the file, Python only walks the record chain (one
-``struct`` call per record); numpy then reads the Ethernet/VLAN/IPv4/TCP/UDP fields of all records
-at once, orients each packet (the lower port is the service), and sums bytes and packets per
-(client, server, proto, server port, direction) with first and last timestamps. Per-chunk sums
-are merged in numpy, so Python touches each endpoint once per file, not each packet.
+"""The pcap hot path, vectorised: per chunk of the file, numpy finds the record chain (``walk``;
+Python steps record by record only where numpy cannot prove the chain at once); numpy then reads
+the Ethernet/VLAN/IPv4/TCP/UDP fields of all records at once, orients each packet (the lower
+port is the service), and sums bytes and packets per (client, server, proto, server port,
+direction) with first and last timestamps. Per-chunk sums are merged in numpy, so Python
+touches each endpoint once per file, not each packet.
 
 Python still sees, in packet order: frames of any other shape (IPv6, IP options, fragments,
 other link types: ``frames.frame``), UDP from port 53 (DNS answers), TCP segments that start like
@@ -21,19 +22,54 @@ from camaudit.egress.frames import HTTP_FIRST, State, frame
 Arr = np.ndarray[Any, Any]
 _NAMED = np.array([c == 0x16 or c in HTTP_FIRST for c in range(256)])
 _PROTO = {6: "tcp", 17: "udp"}
-_FOUR = np.arange(4, dtype=np.int64)
 
 
-def _u16(a: Arr, i: Arr) -> Arr:
-    out: Arr = (a[i].astype(np.int64) << 8) | a[i + 1]
+def _view(buf: bytes, code: str) -> Arr:
+    """``buf`` as unaligned numbers: element ``i`` is the number starting at byte ``i`` (``code``
+    is a numpy dtype such as ``>u2`` or ``<u4``), so a gather at byte offsets is one index."""
+    size = np.dtype(code).itemsize
+    out: Arr = np.ndarray(shape=(max(len(buf) - size + 1, 0),), dtype=code, buffer=buf,
+                          strides=(1,))
     return out
 
 
-def _u32(a: Arr, i: Arr, little: bool) -> Arr:
-    """The 32-bit numbers at offsets ``i`` of byte array ``a`` (one gather of 4 bytes each)."""
-    raw = np.ascontiguousarray(a[i[:, None] + _FOUR])
-    out: Arr = raw.view("<u4" if little else ">u4")[:, 0].astype(np.int64)
+def _u16(v: Arr, i: Arr) -> Arr:
+    """The big-endian 16-bit numbers at offsets ``i`` (``v`` is ``_view(buf, '>u2')``)."""
+    out: Arr = v[i].astype(np.int64)
     return out
+
+
+def _u32(v: Arr, i: Arr) -> Arr:
+    """The 32-bit numbers at offsets ``i`` (``v`` is a ``_view`` of ``<u4`` or ``>u4``)."""
+    out: Arr = v[i].astype(np.int64)
+    return out
+
+
+def walk(buf: bytes, off: int, avail: int, little: bool, max_caplen: int,
+         max_frac: int) -> tuple[Arr, int]:
+    """The longest run of pcap records from ``off`` that numpy can prove at once: (their
+    offsets, the offset after them). Candidates are the positions whose timestamp has the top
+    16 bits of the first record's, whose fraction of a second is below ``max_frac`` and whose
+    captured length is at most the original length and ``max_caplen``; the run is the prefix in
+    which each candidate's record ends exactly where the next candidate starts. Nothing is
+    guessed: a record the test misses (or a stray candidate inside a payload) only ends the
+    run there, and the caller steps on record by record."""
+    if off + 16 > avail:
+        return np.zeros(0, dtype=np.int64), off
+    a = np.frombuffer(buf, dtype=np.uint8)
+    top, second = (3, 2) if little else (0, 1)
+    cand = np.flatnonzero(a[off + top:avail - 16 + top + 1] == a[off + top]) + off
+    cand = cand[a[cand + second] == a[off + second]]
+    v = _view(buf, "<u4" if little else ">u4")
+    incl = v[cand + 8].astype(np.int64)
+    keep = (incl <= max_caplen) & (v[cand + 12] >= incl) & (v[cand + 4] < max_frac)
+    cand, incl = cand[keep], incl[keep]
+    if len(cand) == 0 or cand[0] != off:
+        return np.zeros(0, dtype=np.int64), off
+    nxt = cand + 16 + incl
+    bad = np.flatnonzero(nxt[:-1] != cand[1:])
+    j = int(bad[0]) if len(bad) else len(cand) - 1
+    return cand[:j], int(cand[j])
 
 
 class Sums:
@@ -75,24 +111,25 @@ class Sums:
         self.cols = None
 
 
-def chunk(st: State, sums: Sums, buf: bytes, offs: list[int], n0: int, little: bool,
+def chunk(st: State, sums: Sums, buf: bytes, offs: list[int] | Arr, n0: int, little: bool,
           unit: float, link: int) -> None:
     """Account the records starting at ``offs`` in ``buf`` (all complete; ``buf`` is padded
     so that header reads past a short record stay inside it). ``n0`` is the number of the
     packet before the first."""
-    if not offs:
+    if len(offs) == 0:
         return
     a = np.frombuffer(buf, dtype=np.uint8)
-    o = np.array(offs, dtype=np.int64)
-    incl = _u32(a, o + 8, little)
-    ts = _u32(a, o, little) + _u32(a, o + 4, little) * unit
+    v4, v2, b4 = _view(buf, "<u4" if little else ">u4"), _view(buf, ">u2"), _view(buf, ">u4")
+    o = np.asarray(offs, dtype=np.int64)
+    incl = _u32(v4, o + 8)
+    ts = _u32(v4, o) + _u32(v4, o + 4) * unit
     p = o + 16
     end = p + incl
     if link == 1:
-        et = _u16(a, p + 12)
+        et = _u16(v2, p + 12)
         vlan = (et == 0x8100) & (incl >= 18)
         q = p + 14 + 4 * vlan
-        et = np.where(vlan, _u16(a, p + 16), et)
+        et = np.where(vlan, _u16(v2, p + 16), et)
         fast = et == 0x0800
     elif link in (101, 12, 228, 229):
         q = p
@@ -102,12 +139,12 @@ def chunk(st: State, sums: Sums, buf: bytes, offs: list[int], n0: int, little: b
         fast = np.zeros(len(o), dtype=bool)
     hl = q - p
     fast &= (a[q] == 0x45) & (incl >= hl + 28)
-    plen = _u16(a, q + 2)
+    plen = _u16(v2, q + 2)
     proto = a[q + 9]
-    fast &= ((_u16(a, q + 6) & 0x1FFF) == 0) & ((proto == 17) | ((proto == 6) & (incl >= hl + 40)))
+    fast &= ((_u16(v2, q + 6) & 0x1FFF) == 0) & ((proto == 17) | ((proto == 6) & (incl >= hl + 40)))
     ip_end = np.minimum(q + plen, end)
-    src, dst = _u32(a, q + 12, False), _u32(a, q + 16, False)
-    sport, dport = _u16(a, q + 20), _u16(a, q + 22)
+    src, dst = _u32(b4, q + 12), _u32(b4, q + 16)
+    sport, dport = _u16(v2, q + 20), _u16(v2, q + 22)
     tcp = fast & (proto == 6)
     pl = np.where(tcp, q + 20 + ((a[np.where(tcp, q + 32, 0)] >> 4).astype(np.int64) << 2), 0)
     pl_ok = tcp & (pl < ip_end)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from camaudit.egress.flows import parse_ip
 from camaudit.errors import RuleError
 from camaudit.policy_schema import Fields
 from camaudit.yamlfile import load_yaml
@@ -135,9 +136,8 @@ class Classifier:
         if ip in self._ips:
             return self._ips[ip]
         hit = None
-        try:
-            a = ipaddress.ip_address(ip)
-        except ValueError:
+        a = parse_ip(ip)
+        if a is None:
             return None
         for net, r in self.nets:
             if a.version == net.version and a in net:

@@ -5,7 +5,7 @@ XML, Dahua magicBox/configManager getters). Credentials go out only when the dev
 (HTTP Digest or Basic challenge), never in the URL, and never appear in any message or output.
 No redirect is followed and no proxy is used, so nothing goes to a host other than the one
 named. The host must be loopback, private or link-local unless ``allow_public`` is set.
-ONVIF analytics descriptions need SOAP POST requests and are not fetched.
+ONVIF analytics descriptions are asked for by ``camaudit.screening.onvif``.
 """
 
 from __future__ import annotations
@@ -102,29 +102,45 @@ def read_password(path: str) -> str:
     return password
 
 
-def _opener(base: str, user: str, password: str) -> urllib.request.OpenerDirector:
+def _passwords(url: str, user: str, password: str) -> urllib.request.HTTPPasswordMgr:
+    parts = urllib.parse.urlsplit(url)
     manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    manager.add_password(None, base, user, password)
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _NoRedirect(),
-        urllib.request.HTTPDigestAuthHandler(manager),
-        urllib.request.HTTPBasicAuthHandler(manager))
+    manager.add_password(None, f"{parts.scheme}://{parts.netloc}", user, password)
+    return manager
+
+
+def digest_handler(url: str, user: str, password: str) -> urllib.request.HTTPDigestAuthHandler:
+    """HTTP Digest for the host of ``url``. Share one between the requests of a run: it counts
+    the uses of the device's nonce, and a device refuses a count it has already seen."""
+    return urllib.request.HTTPDigestAuthHandler(_passwords(url, user, password))
+
+
+def opener(url: str, user: str, password: str, digest: urllib.request.HTTPDigestAuthHandler
+           | None = None, basic: bool = True) -> urllib.request.OpenerDirector:
+    """No proxy, no redirect, Digest (``digest`` or a new one) and, if ``basic``, Basic auth."""
+    digest = digest or digest_handler(url, user, password)
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}),
+                                                  _NoRedirect(), digest]
+    if basic:
+        handlers.append(urllib.request.HTTPBasicAuthHandler(_passwords(url, user, password)))
+    return urllib.request.build_opener(*handlers)
 
 
 def fetch(url: str, user: str, password: str, paths: Sequence[DevicePath], *,
-          allow_public: bool = False, timeout: float = 5.0
+          allow_public: bool = False, timeout: float = 5.0,
+          digest: urllib.request.HTTPDigestAuthHandler | None = None
           ) -> tuple[list[Document], list[Skipped]]:
     """GET each capability path; documents that answered 200, and why the others did not."""
     parts = check_url(url, allow_public)
     base = f"{parts.scheme}://{parts.netloc}"
-    opener = _opener(base, user, password)
+    opener_ = opener(base, user, password, digest)
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for p in paths:
         target = base + p.path
         request = urllib.request.Request(target, method="GET")  # noqa: S310 - http(s) checked
         try:
-            with opener.open(request, timeout=timeout) as resp:
+            with opener_.open(request, timeout=timeout) as resp:
                 body = resp.read(MAX_DOCUMENT + 1)
                 status = int(resp.status)
         except urllib.error.HTTPError as e:
