@@ -29,7 +29,7 @@ from camaudit.targets import DEFAULT_PORTS
 def _camaudit(ips: list[str], ports: str) -> tuple[float, dict[str, str | None]]:
     exe = str(Path(sys.executable).with_name("camaudit"))
     start = time.perf_counter()
-    done = subprocess.run([exe, "scan", *ips, "-p", ports, "--format", "json", "-q"],
+    done = subprocess.run([exe, "scan", *ips, "-p", ports, "--format", "json", "-q", "--no-db"],
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):  # 1 = covered devices found, the expected outcome here
