@@ -1,8 +1,10 @@
 """Benchmark ``camaudit egress``: a generated 1,000,000-packet capture through camaudit and through
 ``tshark -T fields`` extracting the same fields (addresses, ports, lengths, DNS answers, SNI, Host),
 in the same run; then a generated 10-million-row Zeek conn.log through the full pipeline (DuckDB,
-``--engine duckdb``, JSON output). Prints packets or rows per second of the whole command (start
-to exit), the ratio to tshark and each process's own peak RSS (``wait4``), median of ``--repeat``.
+``--engine duckdb``, JSON output). camaudit runs with ``--no-db`` and ``CAMAUDIT_DB`` naming a
+file in ``--dir`` that is never created, so the user's inventory is neither read nor written.
+Prints packets or rows per second of the whole command (start to exit), the ratio to tshark and
+each process's own peak RSS (``wait4``), median of ``--repeat``.
 
 Shapes of the generated data (a site, not a worst case):
 * capture: 500 devices (192.168.0-1.x), 3,000 remote addresses, each device talking to 6 of
@@ -34,6 +36,7 @@ from tests.egress.pcapgen import client_hello, http_get, ipv4, pcap_bytes, tcp, 
 
 from camaudit.wire.dns_msg import CNAME, A, build_response  # noqa: E402
 
+ENV = dict(os.environ)
 NAMES = ["dev.hik-connect.com", "litedev.ezvizlife.com", "www.easy4ipcloud.com",
          "pub-cfg.secu100.net", "time.ys7.com", "ot.io.mi.com"]
 
@@ -116,7 +119,7 @@ def gen_conn(path: Path, rows: int, devices: int = 300, remotes: int = 3000,
 def run(cmd: list[str]) -> tuple[float, int]:
     """Wall time and peak RSS (kB) of this one child process."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=ENV)
     _pid, _status, usage = os.wait4(proc.pid, 0)
     dt = time.perf_counter() - t
     proc.returncode = 0
@@ -137,13 +140,15 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/camaudit-bench"))
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
+    # never the user's inventory: an inventory file that does not exist and --no-db below
+    ENV["CAMAUDIT_DB"] = str(a.dir / "no-inventory.db")
     cam = [sys.executable, "-c", "import sys; from camaudit.egress_cli import egress; "
            "egress(sys.argv[1:])"]
     pcap = a.dir / f"bench-{a.packets}.pcap"
     if a.packets and not pcap.exists():
         gen_pcap(pcap, a.packets)
     if a.packets:
-        dt, rss = median_run([*cam, str(pcap), "--format", "json", "-o",
+        dt, rss = median_run([*cam, str(pcap), "--no-db", "--format", "json", "-o",
                               str(a.dir / "out.json")], a.repeat)
         print(f"camaudit egress pcap: {a.packets:,} packets ({pcap.stat().st_size / 1e6:.0f} MB)"
               f" in {dt:.2f} s = {a.packets / dt:,.0f} packets/s, peak RSS {rss / 1024:.0f} MB "
@@ -164,8 +169,8 @@ def main() -> None:
     if a.rows and not conn.exists():
         gen_conn(conn, a.rows)
     if a.rows:
-        dt, rss = median_run([*cam, str(conn), "--engine", "duckdb", "--format", "json", "-o",
-                              str(a.dir / "conn.json")], a.repeat)
+        dt, rss = median_run([*cam, str(conn), "--no-db", "--engine", "duckdb", "--format", "json",
+                              "-o", str(a.dir / "conn.json")], a.repeat)
         print(f"camaudit egress conn.log (DuckDB): {a.rows:,} rows ({conn.stat().st_size / 1e6:.0f}"
               f" MB) in {dt:.2f} s = {a.rows / dt:,.0f} rows/s, peak RSS {rss / 1024:.0f} MB "
               f"(median of {a.repeat})")

@@ -4,8 +4,7 @@ import ipaddress
 
 import pytest
 
-from camaudit.egress.flows import (MAX_NAMES, Capture, Damage, ip_text, is_local, orient,
-                                   parse_ip)
+from camaudit.egress.flows import MAX_NAMES, Capture, Damage, ip_text, is_local, orient, parse_ip
 
 KEY = ("192.168.1.30", "162.62.52.164", "tcp", 8666)
 

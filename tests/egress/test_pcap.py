@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
@@ -165,3 +166,27 @@ def test_sums_merge_across_many_chunks(tmp_path: Path, monkeypatch: pytest.Monke
     cap, _ = _run(tmp_path, pcap_bytes(pkts))
     assert len(cap.conns) == 7 and cap.records == 301
     assert cap.conns[(HIK, "34.241.0.1", "tcp", 8555)] == [41 * 43, 42, 43, 1, 1.0, 400.0]
+
+
+class _Stream(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_chunks_read_the_same_bytes_with_or_without_seeking(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pcap, "CHUNK", 10)
+    data = bytes(range(256)) * 3
+    for f in (io.BytesIO(data), _Stream(data)):
+        ch = pcap._Chunks(f, f.read(pcap.CHUNK))
+        seen = []
+        for k in range(1000):
+            if not ch.more(min((0, 3, 7, 10, 2)[k % 5], ch.size)):
+                break
+            assert ch.buf[:ch.size] == data[ch.base:ch.base + ch.size]
+            assert len(ch.buf) >= ch.size + pcap.PAD
+            seen.append((ch.base, ch.size))
+        # every byte was offered (chunk ends may differ: the seeking reader takes the
+        # file's last bytes in one piece)
+        assert ch.base + ch.size == len(data) and len(seen) > 50
+        assert all(b + n >= b2 for (b, n), (b2, _) in zip(seen, seen[1:], strict=False))

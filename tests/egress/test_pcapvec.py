@@ -160,3 +160,26 @@ def test_stray_headers_and_timestamp_wraps_read_as_the_general_parser(
         assert cap.records == len(frames) and not cap.damage
         assert cap.conns == slow.conns and cap.names == slow.names
         assert cap.flow_names == slow.flow_names
+
+
+def test_sums_equal_a_dictionary_of_sums() -> None:
+    rng = np.random.default_rng(7)
+    sums = Sums()
+    want: dict[tuple[int, int], list[float]] = {}
+    for _ in range(3):
+        n = 500
+        k1 = (rng.integers(0, 5, n).astype(np.uint64) << np.uint64(32)) | rng.integers(
+            0, 2**32, n, dtype=np.uint64) % np.uint64(7)
+        k2 = (rng.choice([6, 17], n).astype(np.int64) << 17) | (rng.integers(0, 65536, n) % 9
+                                                                << 1) | rng.integers(0, 2, n)
+        nb, ts = rng.integers(40, 1500, n), rng.random(n) * 100
+        sums.add(k1, k2, nb, np.ones(n, dtype=np.int64), ts, ts)
+        for a, b, c, t in zip(k1.tolist(), k2.tolist(), nb.tolist(), ts.tolist(), strict=True):
+            v = want.setdefault((a, b), [0, 0, t, t])
+            v[0] += c
+            v[1] += 1
+            v[2], v[3] = min(v[2], t), max(v[3], t)
+    assert sums.cols is not None
+    got = {(a, b): [c, d, e, f] for a, b, c, d, e, f in zip(*(x.tolist() for x in sums.cols),
+                                                              strict=True)}
+    assert got == want and list(got) == sorted(want)

@@ -38,23 +38,42 @@ MIN_RUN = 4096  # a shorter run: numpy's test does not suit this chunk, step the
 
 
 class _Chunks:
-    """A file read forward in chunks: ``buf`` holds file bytes from offset ``base`` on, then
-    ``PAD`` zero bytes so that fixed-size header reads never run off its end; ``size`` is the
-    number of real bytes."""
+    """A file read forward in chunks: ``buf`` holds file bytes from offset ``base`` on, then at
+    least ``PAD`` more bytes so that fixed-size header reads never run off its end (zeros at
+    the end of the file, else the file's next bytes, which the next chunk reads again);
+    ``size`` is the number of bytes of this chunk."""
 
     def __init__(self, f: BinaryIO, first: bytes) -> None:
         self.f = f
         self.buf = first + bytes(PAD)
         self.size = len(first)
         self.base = 0
+        try:
+            self.seekable = f.seekable()
+        except (OSError, ValueError):
+            self.seekable = False
 
     def more(self, keep_from: int) -> bool:
         """Drop ``buf[:keep_from]``, append the next chunk; False at the end of the file."""
+        tail = self.size - keep_from
+        if self.seekable:
+            # read the kept tail again with the next chunk: one read, no 16 MB copy
+            self.f.seek(self.base + keep_from)
+            want = tail + CHUNK + PAD
+            data = self.f.read(want)
+            if len(data) <= tail:
+                return False
+            self.base += keep_from
+            if len(data) == want:
+                self.buf, self.size = data, want - PAD
+            else:
+                self.buf, self.size = data + bytes(PAD), len(data)
+            return True
         data = self.f.read(CHUNK)
         if not data:
             return False
         self.buf = b"".join((self.buf[keep_from:self.size], data, bytes(PAD)))
-        self.size = self.size - keep_from + len(data)
+        self.size = tail + len(data)
         self.base += keep_from
         return True
 

@@ -22,26 +22,22 @@ from camaudit.egress.frames import HTTP_FIRST, State, frame
 Arr = np.ndarray[Any, Any]
 _NAMED = np.array([c == 0x16 or c in HTTP_FIRST for c in range(256)])
 _PROTO = {6: "tcp", 17: "udp"}
+ROW = 72  # record header 16 + Ethernet 14 + VLAN 4 + IPv4 20 + TCP up to its data offset 13
+_IPW = 33  # IPv4 header, ports and TCP header up to the data offset byte
 
 
-def _view(buf: bytes, code: str) -> Arr:
-    """``buf`` as unaligned numbers: element ``i`` is the number starting at byte ``i`` (``code``
-    is a numpy dtype such as ``>u2`` or ``<u4``), so a gather at byte offsets is one index."""
-    size = np.dtype(code).itemsize
-    out: Arr = np.ndarray(shape=(max(len(buf) - size + 1, 0),), dtype=code, buffer=buf,
-                          strides=(1,))
+def _rows(a: Arr, at: Arr, width: int) -> Arr:
+    """The ``width`` bytes of ``a`` from each offset in ``at``, one row each (one gather)."""
+    every = np.lib.stride_tricks.as_strided(a, shape=(max(len(a) - width + 1, 0), width),
+                                            strides=(1, 1), writeable=False)
+    out: Arr = every[at]
     return out
 
 
-def _u16(v: Arr, i: Arr) -> Arr:
-    """The big-endian 16-bit numbers at offsets ``i`` (``v`` is ``_view(buf, '>u2')``)."""
-    out: Arr = v[i].astype(np.int64)
-    return out
-
-
-def _u32(v: Arr, i: Arr) -> Arr:
-    """The 32-bit numbers at offsets ``i`` (``v`` is a ``_view`` of ``<u4`` or ``>u4``)."""
-    out: Arr = v[i].astype(np.int64)
+def _col(rows: Arr, start: int, width: int, code: str) -> Arr:
+    """Columns ``start:start + width`` of a 2-D uint8 block read as numbers of dtype ``code``
+    (``>u2``, ``<u4`` ...): one row of ``width // itemsize`` numbers per row of the block."""
+    out: Arr = np.ascontiguousarray(rows[:, start:start + width]).view(code)
     return out
 
 
@@ -60,9 +56,9 @@ def walk(buf: bytes, off: int, avail: int, little: bool, max_caplen: int,
     top, second = (3, 2) if little else (0, 1)
     cand = np.flatnonzero(a[off + top:avail - 16 + top + 1] == a[off + top]) + off
     cand = cand[a[cand + second] == a[off + second]]
-    v = _view(buf, "<u4" if little else ">u4")
-    incl = v[cand + 8].astype(np.int64)
-    keep = (incl <= max_caplen) & (v[cand + 12] >= incl) & (v[cand + 4] < max_frac)
+    hdr = _col(_rows(a, cand, 16), 0, 16, "<u4" if little else ">u4").astype(np.int64)
+    incl = hdr[:, 2]
+    keep = (incl <= max_caplen) & (hdr[:, 3] >= incl) & (hdr[:, 1] < max_frac)
     cand, incl = cand[keep], incl[keep]
     if len(cand) == 0 or cand[0] != off:
         return np.zeros(0, dtype=np.int64), off
@@ -85,7 +81,14 @@ class Sums:
                 old, (k1, k2, nbytes, pkts, first, last), strict=True))
         if len(k1) == 0:
             return
-        idx = np.lexsort((k2, k1))
+        # sort by (k1, k2) as one number: the rank of k1 above k2 (k2 < 2**25: proto, port,
+        # direction); 2-3 times quicker than np.lexsort, and sums, minima and maxima do not
+        # depend on the order within a group
+        by1 = np.argsort(k1)
+        s1 = k1[by1]
+        rank = np.empty(len(k1), dtype=np.int64)
+        rank[by1] = np.cumsum(np.concatenate(([True], s1[1:] != s1[:-1]))) - 1
+        idx = np.argsort((rank << 25) | k2)
         k1, k2 = k1[idx], k2[idx]
         start = np.flatnonzero(np.concatenate(([True], (k1[1:] != k1[:-1])
                                                | (k2[1:] != k2[:-1]))))
@@ -119,34 +122,43 @@ def chunk(st: State, sums: Sums, buf: bytes, offs: list[int] | Arr, n0: int, lit
     if len(offs) == 0:
         return
     a = np.frombuffer(buf, dtype=np.uint8)
-    v4, v2, b4 = _view(buf, "<u4" if little else ">u4"), _view(buf, ">u2"), _view(buf, ">u4")
     o = np.asarray(offs, dtype=np.int64)
-    incl = _u32(v4, o + 8)
-    ts = _u32(v4, o) + _u32(v4, o + 4) * unit
+    # one gather: the first ROW bytes of every record (record header, link header, IPv4
+    # header, ports, TCP data offset), then fields are columns of that block
+    rows = _rows(a, o, ROW)
+    hdr = _col(rows, 0, 16, "<u4" if little else ">u4").astype(np.int64)
+    incl = hdr[:, 2]
+    ts = hdr[:, 0] + hdr[:, 1] * unit
     p = o + 16
     end = p + incl
     if link == 1:
-        et = _u16(v2, p + 12)
+        et = _col(rows, 28, 2, ">u2")[:, 0]
         vlan = (et == 0x8100) & (incl >= 18)
         q = p + 14 + 4 * vlan
-        et = np.where(vlan, _u16(v2, p + 16), et)
+        et = np.where(vlan, _col(rows, 32, 2, ">u2")[:, 0], et)
         fast = et == 0x0800
+        ip = np.where(vlan[:, None], rows[:, 34:34 + _IPW], rows[:, 30:30 + _IPW])
     elif link in (101, 12, 228, 229):
         q = p
         fast = np.ones(len(o), dtype=bool)
+        ip = rows[:, 16:16 + _IPW]
     else:
         q = p
         fast = np.zeros(len(o), dtype=bool)
+        ip = rows[:, 16:16 + _IPW]
     hl = q - p
-    fast &= (a[q] == 0x45) & (incl >= hl + 28)
-    plen = _u16(v2, q + 2)
-    proto = a[q + 9]
-    fast &= ((_u16(v2, q + 6) & 0x1FFF) == 0) & ((proto == 17) | ((proto == 6) & (incl >= hl + 40)))
+    fast &= (ip[:, 0] == 0x45) & (incl >= hl + 28)
+    words = _col(ip, 0, 8, ">u2").astype(np.int64)
+    plen = words[:, 1]
+    proto = ip[:, 9]
+    fast &= ((words[:, 3] & 0x1FFF) == 0) & ((proto == 17) | ((proto == 6) & (incl >= hl + 40)))
     ip_end = np.minimum(q + plen, end)
-    src, dst = _u32(b4, q + 12), _u32(b4, q + 16)
-    sport, dport = _u16(v2, q + 20), _u16(v2, q + 22)
+    addr = _col(ip, 12, 8, ">u4").astype(np.int64)
+    src, dst = addr[:, 0], addr[:, 1]
+    ports = _col(ip, 20, 4, ">u2").astype(np.int64)
+    sport, dport = ports[:, 0], ports[:, 1]
     tcp = fast & (proto == 6)
-    pl = np.where(tcp, q + 20 + ((a[np.where(tcp, q + 32, 0)] >> 4).astype(np.int64) << 2), 0)
+    pl = np.where(tcp, q + 20 + ((ip[:, 32] >> 4).astype(np.int64) << 2), 0)
     pl_ok = tcp & (pl < ip_end)
     named = pl_ok & _NAMED[a[np.where(pl_ok, pl, 0)]]
     udp = fast & (proto == 17)
@@ -157,6 +169,7 @@ def chunk(st: State, sums: Sums, buf: bytes, offs: list[int] | Arr, n0: int, lit
         kind = np.where(fast, np.where(nf, 1, np.where(dns, 2, 3)), 0)[cand]
         cols = (cand + n0 + 1, kind, p[cand], end[cand], q[cand], ip_end[cand], pl[cand],
                 sport[cand], dport[cand], ts[cand])
+        seen = st.dns_seen
         for n, k, pi, ei, qi, ii, li, sp, dp, ti in zip(*(c.tolist() for c in cols),
                                                           strict=True):
             if k == 0:
@@ -164,7 +177,8 @@ def chunk(st: State, sums: Sums, buf: bytes, offs: list[int] | Arr, n0: int, lit
             elif k == 1:
                 st.netflow(buf[qi + 28:ii])
             elif k == 2:
-                st.dns_at(n, buf[qi + 12:qi + 16], buf, qi + 28, ii)
+                if buf[qi + 30:ii] not in seen:  # most answers repeat: skip the call
+                    st.dns_at(n, buf[qi + 12:qi + 16], buf, qi + 28, ii)
             else:
                 st.tcp_name(n, buf[qi + 12:qi + 16], buf[qi + 16:qi + 20], sp, dp, buf[li:ii])
     keep = fast & ~nf
