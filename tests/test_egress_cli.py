@@ -13,6 +13,8 @@ from camaudit.errors import UsageError
 from camaudit.inventory import open_store, record_scan
 from camaudit.model import Device
 
+# Scan metadata only: nothing is sent to these addresses.
+SURVEYED = ["192.168.1.0/24"]
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
     cap = tmp_path / "cams.pcap"
@@ -98,7 +100,7 @@ def _inventory(tmp_path: Path) -> tuple[str, int]:
     """An inventory whose one full scan at site hq found the Hikvision-like and Axis-like
     devices (addresses only as records: nothing is sent anywhere)."""
     db = str(tmp_path / "inv.db")
-    scan = record_scan(db, "2026-01-01T00:00:00Z", ["192.168.1.0/24"], {}, "hq",
+    scan = record_scan(db, "2026-01-01T00:00:00Z", SURVEYED, {}, "hq",
                        [Device(ip=HIK, maker="Hikvision", brand="LTS", model="DS-2CD2032"),
                         Device(ip=AXIS, maker="Axis")])
     return db, scan

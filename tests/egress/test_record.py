@@ -13,6 +13,9 @@ from camaudit.model import Device
 CAM, AXIS, OTHER = "192.168.1.64", "192.168.1.40", "192.168.1.77"
 
 
+# Scan metadata only: nothing is sent to these addresses.
+SURVEYED = ["192.168.1.0/24"]
+
 def _cap(with_cloud: bool = True) -> Capture:
     cap = Capture()
     if with_cloud:
@@ -27,7 +30,7 @@ def _cap(with_cloud: bool = True) -> Capture:
 def test_devices_with_findings_are_recorded_on_their_latest_record(tmp_path: Path) -> None:
     db = str(tmp_path / "inv.db")
     screened = {"rule": "sdk-em-nation-type"}
-    record_scan(db, "2026-01-01T00:00:00Z", ["192.168.1.0/24"], {}, "hq",
+    record_scan(db, "2026-01-01T00:00:00Z", SURVEYED, {}, "hq",
                 [Device(ip=CAM, maker="Hikvision"), Device(ip=AXIS, maker="Axis")])
     record_scan(db, "2026-01-02T00:00:00Z", [CAM], {"screen": "u", "partial": True}, "hq",
                 [Device(ip=CAM, maker="Hikvision", model="DS-2CD", screening=(screened,))])
