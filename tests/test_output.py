@@ -42,3 +42,16 @@ def test_record_options_add_db_no_db_and_site() -> None:
     assert CliRunner().invoke(cmd, ["--db", "x.db", "--no-db", "--site", "hq"]).output == \
         "x.db|True|hq\n"
     assert "Inventory to record the thing in" in CliRunner().invoke(cmd, ["--help"]).output
+
+
+@pytest.mark.parametrize(("problems", "code"), [([], 0), (["a.yaml:3: bad"], 1)])
+def test_exit_with_problems(problems: list[str], code: int,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    from camaudit.output import exit_with_problems
+
+    with pytest.raises(SystemExit) as info:
+        exit_with_problems(problems, "3 rules")
+    out, err = capsys.readouterr()
+    assert info.value.code == code
+    assert out == "".join(p + "\n" for p in problems)
+    assert err == f"3 rules, {len(problems)} problem(s)\n"

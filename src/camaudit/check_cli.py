@@ -21,7 +21,7 @@ import click
 
 from camaudit.errors import UsageError
 from camaudit.model import Device
-from camaudit.output import HELP_SETTINGS, write_output
+from camaudit.output import HELP_SETTINGS, exit_with_problems, write_output
 
 CHECK_FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("html", "csv", "json", "far-889")
@@ -212,11 +212,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
             click.echo(f"{p.id}\t{p.jurisdiction}\t{p.title}")
         return
     if verify_policies:
-        problems = verify(files)
-        for line in problems:
-            click.echo(line)
-        click.echo(f"{len(problems)} problem(s)", err=True)
-        sys.exit(1 if problems else 0)
+        exit_with_problems(verify(files))
     policies = _policies(names, files)
     on = day.date() if day else dt.date.today()
     found, meta = load_devices(input_path, db, site, scan_id)

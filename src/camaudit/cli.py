@@ -15,7 +15,7 @@ import click
 
 from camaudit import __version__
 from camaudit.errors import CamauditError, UsageError
-from camaudit.output import HELP_SETTINGS, record_options, write_output
+from camaudit.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -215,10 +215,7 @@ def rules_verify(directory: Path | None, negatives: Path | None) -> None:
 
         problems += verify_attribution() + verify_policies() + verify_egress()
         problems += verify_screening()
-    for p in problems:
-        click.echo(p)
-    click.echo(f"{len(loaded)} fingerprint rules, {len(problems)} problem(s)", err=True)
-    sys.exit(1 if problems else 0)
+    exit_with_problems(problems, f"{len(loaded)} fingerprint rules")
 
 
 @rules.command("list")

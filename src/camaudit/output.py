@@ -3,9 +3,10 @@ or the file given with ``-o``, with a note on stderr) and how help is asked for 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -31,6 +32,15 @@ def record_options(what: str) -> Callable[[F], F]:
                             help=f"Inventory to record {what} in: SQLite file or postgresql:// "
                                  f"URL (default: {DEFAULT_DB}).")(f)
     return decorate
+
+
+def exit_with_problems(problems: list[str], checked: str = "") -> NoReturn:
+    """Print each verifier problem (``FILE:LINE: message``) on stdout, a count on stderr, and
+    exit 1 when there is any, else 0. ``checked`` names what was verified, e.g. "144 rules"."""
+    for line in problems:
+        click.echo(line)
+    click.echo(f"{checked + ', ' if checked else ''}{len(problems)} problem(s)", err=True)
+    sys.exit(1 if problems else 0)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, record_options, write_output
+from camaudit.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
 from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv", "html")
@@ -229,11 +229,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
     if verify_rules:
         from camaudit.screening.verify import verify
 
-        problems = verify(ruleset)
-        for line in problems:
-            click.echo(line)
-        click.echo(f"{len(ruleset.rules)} rules, {len(problems)} problem(s)", err=True)
-        sys.exit(1 if problems else 0)
+        exit_with_problems(verify(ruleset), f"{len(ruleset.rules)} rules")
     if not paths and not device_url:
         raise UsageError("screen needs PATH... or --device URL")
     if not device_url and (db is not None or site):
