@@ -14,13 +14,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from camaudit.errors import UsageError
 from camaudit.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
-from camaudit.screening.scan import Finding, Report, Screener, Skipped
+
+if TYPE_CHECKING:  # the scanner is imported when screen runs, not when camaudit starts
+    from camaudit.screening.scan import Finding, Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("path", "page", "offset", "encoding", "where", "rule", "severity", "grade",
@@ -130,6 +132,7 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
 def _device_report(screener: Screener, url: str, user: str | None,
                    password_file: Path | None, allow_public: bool, timeout: float) -> Report:
     from camaudit.screening import device, onvif
+    from camaudit.screening.scan import Report
 
     if not user or password_file is None:
         raise UsageError("--device needs --user and --password-file")
@@ -151,6 +154,8 @@ def _device_report(screener: Screener, url: str, user: str | None,
 
 
 def _merge(reports: Sequence[Report]) -> Report:
+    from camaudit.screening.scan import Report
+
     return Report(tuple(f for r in reports for f in r.findings),
                   tuple(s for r in reports for s in r.skipped),
                   sum(r.files for r in reports), sum(r.bytes for r in reports))
@@ -219,6 +224,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
       camaudit screen --verify-rules
     """
     from camaudit.screening.rules import load_ruleset
+    from camaudit.screening.scan import Screener
 
     ruleset = load_ruleset(rules_dir)
     if list_rules:
