@@ -13,7 +13,7 @@ Shapes of the generated data (a site, not a worst case):
 * conn.log: 300 devices (10.20.0-1.x), 3,000 remote addresses, 20 far ends per device, one
   service port each, so 6,000 endpoints whatever the number of rows; ~1.2 GB for 10 M rows.
 
-    PYTHONPATH=src .venv/bin/python bench/egress.py [--packets N] [--rows N] [--repeat N]
+    PYTHONPATH=src .venv/bin/python bench/egress.py [--packets N] [--rows N] [--repeat N] [--paths]
 """
 
 from __future__ import annotations
@@ -132,12 +132,31 @@ def median_run(cmd: list[str], repeat: int) -> tuple[float, int]:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def other_paths(a: argparse.Namespace, cam: list[str], pcap: Path) -> None:
+    """The same capture as pcapng, and both files through the numpy path."""
+    ng = pcap.with_suffix(".pcapng")
+    if not ng.exists():
+        subprocess.run(["editcap", "-F", "pcapng", str(pcap), str(ng)], check=True)
+    numpy_path = [sys.executable, "-c", "import sys; from camaudit.egress import fastpath; "
+                  "fastpath._fastpcap = None; from camaudit.egress_cli import egress; "
+                  "egress(sys.argv[1:])"]
+    for label, cmd, path in (("pcapng", cam, ng), ("pcap, numpy path", numpy_path, pcap),
+                             ("pcapng, numpy path", numpy_path, ng)):
+        dt, rss = median_run([*cmd, str(path), "--no-db", "--format", "json", "-o",
+                              str(a.dir / "out.json")], a.repeat)
+        print(f"camaudit egress {label}: {a.packets / dt:,.0f} packets/s ({dt:.2f} s, peak RSS "
+              f"{rss / 1024:.0f} MB)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--packets", type=int, default=1_000_000)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/camaudit-bench"))
+    ap.add_argument("--paths", action="store_true",
+                    help="also time the capture as pcapng (editcap) and without the compiled "
+                         "fast path (the numpy path of an install without a C compiler)")
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
     # never the user's inventory: an inventory file that does not exist and --no-db below
@@ -165,6 +184,8 @@ def main() -> None:
                   f"{trss / 1024:.0f} MB); camaudit is {tdt / dt:.1f}x tshark")
         else:
             print("tshark not installed: apt-get install -y tshark")
+        if a.paths:
+            other_paths(a, cam, pcap)
     conn = a.dir / f"conn-{a.rows}.log"
     if a.rows and not conn.exists():
         gen_conn(conn, a.rows)

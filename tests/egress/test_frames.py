@@ -40,7 +40,10 @@ def test_tcp_name_orients_by_port_and_formats_once() -> None:
         st.tcp_name(n, src, dst, 41001, 443, client_hello("LiteDev.Hik-Connect.com"))
     st.tcp_name(3, dst, src, 80, 41002, http_get("ignored.example"))
     st.tcp_name(4, src, dst, 41003, 80, b"GET / HTTP/1.1\r\n\r\n")
+    # equal ports: the lower address is the client, as frame() counts the packet
+    st.tcp_name(5, src, dst, 5000, 5000, http_get("peer.example"))
     assert cap.flow_names == {
+        ("35.158.174.16", DEV, "tcp", 5000): {"peer.example": "t#5: HTTP Host peer.example"},
         (DEV, "35.158.174.16", "tcp", 443): {"litedev.hik-connect.com":
                                              "t#1: TLS SNI litedev.hik-connect.com"},
         (DEV, "35.158.174.16", "tcp", 80): {"ignored.example": "t#3: HTTP Host ignored.example"}}

@@ -19,7 +19,7 @@ from tests.egress.pcapgen import (
     tcp,
 )
 
-from camaudit.egress import pcap
+from camaudit.egress import fastpath, pcap
 from camaudit.egress.analysis import analyse
 from camaudit.egress.flows import Capture
 from camaudit.egress.pcap import read_capture
@@ -27,6 +27,15 @@ from camaudit.errors import UsageError
 from camaudit.model import Device
 
 INVENTORY = [Device(ip=ip) for ip in (HIK, DAHUA, XM, EZVIZ, AXIS)]
+
+
+@pytest.fixture(autouse=True, params=["c", "numpy"])
+def reader_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here runs on the compiled fast path and on the numpy path."""
+    if request.param == "numpy":
+        monkeypatch.setattr(fastpath, "_fastpcap", None)
+    elif not fastpath.available():
+        pytest.skip("camaudit.egress._fastpcap was not built (no C compiler)")
 
 
 def _run(tmp_path: Path, data: bytes, name: str = "c.pcap") -> tuple[Capture, dict]:

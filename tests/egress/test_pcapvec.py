@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.egress.pcapgen import client_hello, ether, http_get, ipv4, ipv6, tcp, udp
 
-from camaudit.egress import pcap
+from camaudit.egress import fastpath, pcap
 from camaudit.egress.flows import Capture
 from camaudit.egress.frames import State, frame
 from camaudit.egress.pcapvec import Sums, chunk, walk
@@ -142,6 +142,7 @@ def _slow(frames: list[bytes], stamps: list[int], name: str) -> Capture:
 
 def test_stray_headers_and_timestamp_wraps_read_as_the_general_parser(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastpath, "_fastpcap", None)  # the numpy path's record walk
     monkeypatch.setattr(pcap, "MIN_RUN", 8)
     monkeypatch.setattr(pcap, "STEPS", 3)
     for seed, little in ((0, True), (1, False), (2, True)):

@@ -36,7 +36,7 @@ class State:
         self.conns: dict[RawKey, list[float]] = {}
         self.dns_seen: set[bytes] = set()
         self.hellos: dict[bytes, str | None] = {}
-        self.named: set[tuple[bytes, bytes, int, int, str]] = set()
+        self.named: set[tuple[bytes, bytes, int, str]] = set()
         self.packets = 0
 
     def dns(self, n: int, src: bytes, data: bytes) -> None:
@@ -80,13 +80,17 @@ class State:
             self.hellos[data] = name
         if not name:
             return
-        seen = (src, dst, sport, dport, name)
+        # oriented as frame() orients the packet, so the name lands on its connection
+        if dport < sport or (dport == sport and src <= dst):
+            client, server, port = src, dst, dport
+        else:
+            client, server, port = dst, src, sport
+        seen = (client, server, port, name)
         if seen in self.named:
             return
         if len(self.named) >= MAX_DNS_SEEN:
             self.named.clear()
         self.named.add(seen)
-        client, server, port = (src, dst, dport) if dport <= sport else (dst, src, sport)
         key = (ip_text(client), ip_text(server), "tcp", port)
         known = self.cap.flow_names.get(key)
         if known is None or name not in known:
@@ -178,7 +182,10 @@ def frame(st: State, n: int, b: bytes, p: int, end: int, ts: float, link: int) -
         else:
             v[0] += plen
             v[2] += 1
-            v[5] = ts
+            if ts < v[4]:
+                v[4] = ts
+            elif ts > v[5]:
+                v[5] = ts
     else:
         key = (dst, src, proto, sport)
         v = st.conns.get(key)
@@ -187,4 +194,7 @@ def frame(st: State, n: int, b: bytes, p: int, end: int, ts: float, link: int) -
         else:
             v[1] += plen
             v[3] += 1
-            v[5] = ts
+            if ts < v[4]:
+                v[4] = ts
+            elif ts > v[5]:
+                v[5] = ts

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from camaudit.egress.fastpath import Fast, available
 from camaudit.egress.flows import Capture, Damage
 from camaudit.egress.frames import State, frame
 from camaudit.egress.pcapvec import Sums, chunk, walk
@@ -91,37 +92,15 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     incl_of = struct.Struct(order + "8xI").unpack_from
     frac = 1_000_000 if unit == 1e-6 else 1_000_000_000
     sums = Sums()
+    fast = Fast(st, sums, MAX_CAPLEN) if available() else None
     off = 24
     n = 0
     while True:
         avail = ch.size
-        parts: list[np.ndarray[Any, Any]] = []
-        offs: list[int] = []
-        app = offs.append
-        budget = 0
-        while off + 16 <= avail:
-            if budget == 0:
-                run, off = walk(buf, off, avail, order == "<", MAX_CAPLEN, frac)
-                parts.append(run)
-                # numpy proved a long run: step a little, then let it try again; otherwise
-                # step through the rest of the chunk record by record
-                budget = STEPS if len(run) >= MIN_RUN else -1
-                continue
-            (incl,) = incl_of(buf, off)
-            end = off + 16 + incl
-            if end > avail or incl > MAX_CAPLEN:
-                break
-            app(off)
-            off = end
-            budget -= 1
-            if budget == 0:
-                parts.append(np.array(offs, dtype=np.int64))
-                offs = []
-                app = offs.append
-        parts.append(np.array(offs, dtype=np.int64))
-        found = np.concatenate(parts)
-        chunk(st, sums, buf, found, n, order == "<", unit, link)
-        n += len(found)
+        if fast is not None:
+            off, n, _status = fast.pcap(buf, off, avail, order == "<", link, unit, n)
+        else:
+            off, n = _walk_and_sum(st, sums, buf, off, avail, order, unit, link, frac, n)
         if off + 16 <= avail:
             incl = incl_of(buf, off)[0]
             if incl > MAX_CAPLEN:
@@ -133,8 +112,44 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
             break
         buf = ch.buf
         off = 0
+    if fast is not None:
+        fast.drain()
     sums.flush(st)
     st.packets = n
+
+
+def _walk_and_sum(st: State, sums: Sums, buf: bytes, off: int, avail: int, order: str,
+                  unit: float, link: int, frac: int, n: int) -> tuple[int, int]:
+    """The numpy path over one chunk: its whole records found and summed; (offset after
+    them, packets so far)."""
+    incl_of = struct.Struct(order + "8xI").unpack_from
+    parts: list[np.ndarray[Any, Any]] = []
+    offs: list[int] = []
+    app = offs.append
+    budget = 0
+    while off + 16 <= avail:
+        if budget == 0:
+            run, off = walk(buf, off, avail, order == "<", MAX_CAPLEN, frac)
+            parts.append(run)
+            # numpy proved a long run: step a little, then let it try again; otherwise
+            # step through the rest of the chunk record by record
+            budget = STEPS if len(run) >= MIN_RUN else -1
+            continue
+        (incl,) = incl_of(buf, off)
+        end = off + 16 + incl
+        if end > avail or incl > MAX_CAPLEN:
+            break
+        app(off)
+        off = end
+        budget -= 1
+        if budget == 0:
+            parts.append(np.array(offs, dtype=np.int64))
+            offs = []
+            app = offs.append
+    parts.append(np.array(offs, dtype=np.int64))
+    found = np.concatenate(parts)
+    chunk(st, sums, buf, found, n, order == "<", unit, link)
+    return off, n + len(found)
 
 
 def _pcap_end(st: State, ch: _Chunks, off: int,
@@ -155,12 +170,20 @@ def _pcap_end(st: State, ch: _Chunks, off: int,
 def _read_pcapng(st: State, ch: _Chunks) -> None:
     order = "<"
     links: list[tuple[int, float]] = []
+    sums = Sums()
+    fast = Fast(st, sums, MAX_CAPLEN) if available() else None
     off = 0
     n = 0
+    corrupt = False
     while True:
         buf = ch.buf
         size = ch.size
         while off + 12 <= size:
+            if fast is not None and links:
+                # Enhanced Packet Blocks in C, up to a block of another kind or shape
+                off, n = fast.pcapng(buf, off, size, order == "<", links, _LINKS, n)
+                if off + 12 > size:
+                    break
             btype = struct.unpack_from(order + "I", buf, off)[0]
             if btype == 0x0A0D0D0A:
                 order = "<" if buf[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
@@ -169,8 +192,8 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
             if blen < 12 or blen % 4 or blen > MAX_CAPLEN + 64:
                 st.cap.damage.append(Damage(st.name, ch.base + off, f"corrupt block: length "
                                                                     f"{blen}"))
-                st.packets = n
-                return
+                corrupt = True
+                break
             if off + blen > size:
                 break
             if btype == 1 and blen >= 20:
@@ -190,6 +213,8 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
                 if links[0][0] in _LINKS:
                     frame(st, n, buf, off + 12, off + 12 + incl, 0.0, links[0][0])
             off += blen
+        if corrupt:
+            break
         if not ch.more(off):
             left = ch.size - off
             if 0 < left < 12:
@@ -201,6 +226,9 @@ def _read_pcapng(st: State, ch: _Chunks) -> None:
                                                                     "present"))
             break
         off = 0
+    if fast is not None:
+        fast.drain()
+    sums.flush(st)
     st.packets = n
 
 

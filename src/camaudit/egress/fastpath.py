@@ -1,0 +1,129 @@
+"""The compiled capture fast path: ``_fastpcap`` (C, built at install time when a compiler is
+there) walks pcap records and pcapng Enhanced Packet Blocks and sums every IPv4 TCP/UDP packet
+per endpoint into a table this module owns, so Python never touches those packets. What it lists
+as events is read here, in packet order, by the general code of ``frames``: DNS answers, TCP
+payloads that start like a ClientHello or an HTTP request, NetFlow exports and frames of any
+other shape (IPv6, fragments, other protocols, short frames).
+
+Without the extension (``available()`` is False) ``pcap.py`` uses the numpy path of
+``pcapvec``; both give the same result, which the tests check packet for packet.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from camaudit.egress.frames import State, frame
+from camaudit.egress.pcapvec import Sums
+
+_fastpcap: ModuleType | None
+try:
+    from camaudit.egress import _fastpcap
+except ImportError:  # built without a C compiler: the numpy path serves
+    _fastpcap = None
+
+MORE, CORRUPT, FULL, BLOCK = 0, 1, 2, 3
+DNS, NAME, FRAME = 2, 3, 0
+TABLE_ROWS = 1 << 16  # endpoints summed in C before numpy merges them (half may be used)
+EVENTS = 1 << 14  # events per call
+
+
+def available() -> bool:
+    return _fastpcap is not None
+
+
+def port_map(ports: frozenset[int]) -> bytes:
+    """The 65536-bit map of NetFlow export ports the extension reads (empty for none)."""
+    if not ports:
+        return b""
+    bits = np.zeros(65536, dtype=bool)
+    bits[list(ports)] = True
+    return np.packbits(bits, bitorder="little").tobytes()
+
+
+class Fast:
+    """The extension's table and event list for one capture file."""
+
+    def __init__(self, st: State, sums: Sums, max_caplen: int) -> None:
+        if _fastpcap is None:
+            raise RuntimeError("camaudit.egress._fastpcap was not built")
+        self.mod = _fastpcap
+        self.st = st
+        self.sums = sums
+        self.max_caplen = max_caplen
+        self.table = np.full((TABLE_ROWS, 4), -1, dtype=np.int64)
+        self.times = np.zeros((TABLE_ROWS, 2))
+        self.used = 0
+        self.events = np.zeros((EVENTS, 9), dtype=np.int64)
+        self.event_times = np.zeros(EVENTS)
+        self.nf = port_map(st.nf_ports)
+        self._links: list[tuple[int, float]] | None = None
+        self._link_arrays: tuple[bytes, bytes] = (b"", b"")
+
+    def pcap(self, buf: bytes, off: int, avail: int, little: bool, link: int, unit: float,
+             n: int) -> tuple[int, int, int]:
+        """Every whole pcap record of ``buf[off:avail]`` accounted: (offset after them, packets
+        so far, MORE or CORRUPT: the record at the offset claims too long a captured length)."""
+        while True:
+            off, n, self.used, nev, status = self.mod.scan_pcap(
+                buf, off, avail, little, link, unit, self.max_caplen, n, self.nf, self.table,
+                self.times, self.used, self.events, self.event_times)
+            self._read_events(buf, nev)
+            if status != FULL:
+                return off, n, status
+            self._drain_if_full()
+
+    def pcapng(self, buf: bytes, off: int, avail: int, little: bool,
+               links: list[tuple[int, float]], supported: frozenset[int],
+               n: int) -> tuple[int, int]:
+        """Enhanced Packet Blocks from ``off`` accounted, up to the first block of another kind
+        or shape (the caller reads that one) or the end of ``buf[:avail]``: (offset, packets)."""
+        if links != self._links:
+            self._links = list(links)
+            self._link_arrays = (
+                np.array([lk if lk in supported else -1 for lk, _ in links],
+                         dtype=np.int64).tobytes(),
+                np.array([u for _, u in links], dtype=np.float64).tobytes())
+        while True:
+            off, n, self.used, nev, status = self.mod.scan_pcapng(
+                buf, off, avail, little, *self._link_arrays, self.max_caplen + 64, n, self.nf,
+                self.table, self.times, self.used, self.events, self.event_times)
+            self._read_events(buf, nev)
+            if status != FULL:
+                return off, n
+            self._drain_if_full()
+
+    def _drain_if_full(self) -> None:
+        if self.used >= TABLE_ROWS // 2:
+            self.drain()
+
+    def drain(self) -> None:
+        """Move the table's sums into ``sums`` (numpy merges them) and empty it."""
+        if self.used == 0:
+            return
+        full = self.table[:, 1] != -1
+        rows: np.ndarray[Any, Any] = self.table[full]
+        times: np.ndarray[Any, Any] = self.times[full]
+        self.sums.add(rows[:, 0].view(np.uint64), rows[:, 1], rows[:, 2], rows[:, 3],
+                      times[:, 0], times[:, 1])
+        self.table[:, 1] = -1
+        self.used = 0
+
+    def _read_events(self, buf: bytes, nev: int) -> None:
+        st = self.st
+        seen = st.dns_seen
+        for (n, kind, start, end, addr, pay, ip_end, sport, dport), ts in zip(
+                self.events[:nev].tolist(), self.event_times[:nev].tolist(), strict=True):
+            if kind == DNS:
+                if buf[pay + 2:ip_end] not in seen:  # most answers repeat: skip the call
+                    st.dns_at(n, buf[addr:addr + 4], buf, pay, ip_end)
+            elif kind == NAME:
+                st.tcp_name(n, buf[addr:addr + 4], buf[addr + 4:addr + 8], sport, dport,
+                            buf[pay:ip_end])
+            elif kind == FRAME:
+                frame(st, n, buf, start, end, ts, addr)
+            else:
+                st.netflow(buf[pay:ip_end])
