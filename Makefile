@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint check bench clean
 
-$(STAMP): pyproject.toml $(wildcard src/camaudit/*/*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard src/camaudit/*/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -41,7 +41,7 @@ def test_every_data_file_is_package_data() -> None:
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = config["tool"]["setuptools"]["package-data"]["camaudit"]
-    sources = {s for ext in config["tool"]["setuptools"]["ext-modules"] for s in ext["sources"]}
+    sources = _extension_sources()
     missing = []
     for path in sorted(SRC.rglob("*")):
         if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
@@ -54,20 +54,32 @@ def test_every_data_file_is_package_data() -> None:
     assert missing == []
 
 
-def test_c_sources_are_extension_modules_with_tests() -> None:
-    """A C file under src/ is built only if ext-modules names it; its tests are those of the
-    Python module that wraps it (named in the C file's first line)."""
-    import tomllib
+def _extension_sources() -> set[str]:
+    """The C sources that setup.py builds, each into an optional extension."""
+    import ast
 
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    exts = config["tool"]["setuptools"]["ext-modules"]
-    named = {s for ext in exts for s in ext["sources"]}
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Extension":
+            kw = {k.arg: k.value for k in node.keywords}
+            optional = kw.get("optional")
+            assert isinstance(optional, ast.Constant) and optional.value is True, \
+                "an install without a compiler must still work"
+            sources = node.args[1]
+            assert isinstance(sources, ast.List)
+            out |= {str(ast.literal_eval(e)) for e in sources.elts}
+    return out
+
+
+def test_c_sources_are_extension_modules_with_tests() -> None:
+    """A C file under src/ is built only if setup.py names it; its tests are those of the
+    Python module that wraps it (named in the C file's first line)."""
+    named = _extension_sources()
     on_disk = {p.relative_to(ROOT).as_posix() for p in SRC.rglob("*.c")}
-    assert on_disk == named
-    for ext in exts:
-        assert ext.get("optional") is True  # an install without a compiler still works
-        for src in ext["sources"]:
-            first = (ROOT / src).read_text(encoding="utf-8").splitlines()[0]
-            wrapper = first.split("(see ")[1].split(",")[0].split(")")[0]
-            assert (TESTS / Path(src).relative_to("src/camaudit").parent
-                    / f"test_{wrapper}").exists(), src
+    assert named and on_disk == named
+    for src in named:
+        first = (ROOT / src).read_text(encoding="utf-8").splitlines()[0]
+        wrapper = first.split("(see ")[1].split(",")[0].split(")")[0]
+        assert (TESTS / Path(src).relative_to("src/camaudit").parent
+                / f"test_{wrapper}").exists(), src
