@@ -80,3 +80,12 @@ def test_scan_loopback_with_nothing_listening_prints_empty_json(tmp_path: Path) 
     assert code == 0
     doc = json.loads(out_file.read_text())
     assert doc["devices"] == [] and doc["scan"]["hosts"] == 1
+
+
+def test_scan_rate_is_checked_and_used(tmp_path: Path) -> None:
+    code, _, err = run("scan", "127.0.0.1", "--rate", "0")
+    assert code == 2 and "Invalid value for '--rate'" in err
+    out_file = tmp_path / "scan.json"
+    code, _, _ = run("scan", "127.0.0.251", "-p", "9,10,11", "--timeout", "0.3", "--rate", "40",
+                     "--format", "json", "-o", str(out_file), "-q", "--no-db")
+    assert code == 0 and json.loads(out_file.read_text())["devices"] == []

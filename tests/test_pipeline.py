@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -167,3 +168,46 @@ def test_run_scan_sync_wrapper(make_transport: MakeTransport) -> None:
     results = run_scan(["127.0.0.70"], [37777, 80], t, banner_wait=0.0)
     assert results == [HostResult("127.0.0.70", (Port(37777, "tcp", "dahua-sdk"),),
                                   (Observation("ports.open", "37777/tcp", "tcp connect"),))]
+
+
+class _Stamped:
+    """A transport that notes when each connection starts, then asks ``inner``."""
+
+    def __init__(self, inner: FakeTransport) -> None:
+        self.inner = inner
+        self.starts: list[float] = []
+
+    async def connect(self, ip: str, port: int, timeout: float) -> bool:
+        self.starts.append(time.monotonic())
+        return await self.inner.connect(ip, port, timeout)
+
+    async def exchange(self, ip: str, port: int, payload: bytes | None, **kw: Any) -> Exchange:
+        self.starts.append(time.monotonic())
+        return await self.inner.exchange(ip, port, payload, **kw)
+
+
+def test_rate_spaces_connection_starts_across_hosts(make_transport: MakeTransport) -> None:
+    ips = ["127.0.0.80", "127.0.0.81", "127.0.0.82"]
+    t = _Stamped(make_transport(open_ports={ip: {37777} for ip in ips}))
+    results = do_scan(ips, t, ports=[37777, 80], rate=200, concurrency=64)  # type: ignore[arg-type]
+    assert [r.ip for r in results] == ips and all(not r.errors for r in results)
+    gaps = [b - a for a, b in zip(t.starts, t.starts[1:], strict=False)]
+    assert len(t.starts) >= 6 and min(gaps) >= 1 / 200 - 0.001
+
+
+def test_waiting_for_the_rate_does_not_use_up_the_host_timeout(
+        make_transport: MakeTransport) -> None:
+    ip = "127.0.0.90"
+    t = make_transport({(ip, 554, b""): b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n"
+                                       b"Server: Dahua Rtsp Server\r\n\r\n"},
+                       open_ports={ip: {554}})
+    # 4 connects and the RTSP probes at 20 per second take well over the 0.12 s host timeout
+    (result,) = do_scan([ip], t, ports=[554, 80, 8000, 37777], rate=20, host_timeout=0.12)
+    assert result.errors == ()
+    assert Observation("rtsp.server", "Dahua Rtsp Server", "tcp/554 RTSP OPTIONS") in (
+        result.observations)
+    assert len(t.calls) >= 6
+    # without a rate the same budget is plenty, and a hung host still times out with one
+    (hung,) = do_scan([ip], make_transport(lambda call: HANG, open_ports={ip: {554}}),
+                      ports=[554], rate=1000, host_timeout=0.12)
+    assert hung.errors == (ProbeError("host", "host timeout after 0.12s"),)

@@ -72,6 +72,10 @@ def cli() -> None:
               help="Seconds to wait for a service that speaks first (ports 23, 8000 ...).")
 @click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
               help="Connections open at once.")
+@click.option("--rate", type=click.FloatRange(0.01, 100000, min_open=False), metavar="N",
+              help="Start at most N connections per second, all hosts together (default: no "
+                   "limit; e.g. 20 for fragile cameras or a slow link). Waiting for the rate "
+                   "does not count against --host-timeout.")
 @click.option("--iface", metavar="IF",
               help="Also run vendor discovery (SADP, DHIP, Dahua legacy, DVRIP search, "
                    "WS-Discovery, SSDP, mDNS) on this "
@@ -85,7 +89,8 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
          excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
-         banner_wait: float, concurrency: int, iface: str | None, wait: float, db: str | None,
+         banner_wait: float, concurrency: int, rate: float | None, iface: str | None,
+         wait: float, db: str | None,
          no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool) -> None:
     """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
 
@@ -102,6 +107,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan 192.168.1.0/24
       camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
+      camaudit scan 10.0.0.0/24 --rate 20 --concurrency 8
     """
     from camaudit.audit import any_covered, now_iso, scan_devices
     from camaudit.console import Progress
@@ -124,7 +130,8 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     with Progress(total=len(ips), quiet=quiet) as progress:
         devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
                                host_timeout=host_timeout, banner_wait=banner_wait,
-                               progress=progress.advance, policies=[] if found else None)
+                               progress=progress.advance, policies=[] if found else None,
+                               rate=rate)
     if found:
         from camaudit.discovery.inventory import merge_devices
         from camaudit.policy import load_policies, with_verdicts
@@ -135,7 +142,8 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     if not no_db:
         from camaudit.inventory import record_scan
 
-        meta["scan_id"] = record_scan(db, started, targets, {"ports": ports, "iface": iface},
+        meta["scan_id"] = record_scan(db, started, targets,
+                                      {"ports": ports, "iface": iface, "rate": rate},
                                       site, devices)
     write_output(REPORTERS[fmt](devices, meta), output)
     sys.exit(1 if any_covered(devices) else 0)

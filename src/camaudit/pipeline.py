@@ -3,7 +3,9 @@
     scan(ips, ports, transport) -> [HostResult]   one per host with an open port or an error
 
 Concurrency: at most ``concurrency`` connections are open at once (a semaphore around the
-transport) and at most ``concurrency`` hosts are in progress. Each host has ``host_timeout``
+transport) and at most ``concurrency`` hosts are in progress; with ``rate`` at most that many
+connections start per second (``net.pacing``: waiting for the rate does not count against the
+host's timeout). Each host has ``host_timeout``
 seconds in all; a host that runs out keeps what it had and gets a ``ProbeError``. An exception
 inside a probe is caught at the probe boundary and becomes a ``ProbeError``: one broken probe
 or hostile device never aborts the scan.
@@ -20,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from camaudit.model import Observation, Port, ProbeError
+from camaudit.net.pacing import PacedTransport, Pacer
 from camaudit.net.transport import AsyncioTransport, LimitedTransport, Transport
 from camaudit.probes import Probe, ProbeResult, default_probes
 from camaudit.probes.base import PORT_SERVICES
@@ -127,14 +130,21 @@ async def _host_work(ip: str, ports: list[int], transport: Transport, probes: li
 
 
 async def scan_host(ip: str, ports: list[int], transport: Transport, probes: list[Probe], *,
-                    io_timeout: float, host_timeout: float) -> HostResult:
-    """Scan one host within ``host_timeout``; on timeout keep what was gathered."""
+                    io_timeout: float, host_timeout: float,
+                    pacer: Pacer | None = None) -> HostResult:
+    """Scan one host within ``host_timeout`` (plus the time ``pacer`` made it wait); on
+    timeout keep what was gathered."""
     state = _HostState()
     try:
-        async with asyncio.timeout(host_timeout):
+        async with asyncio.timeout(host_timeout) as deadline:
+            if pacer is not None:
+                pacer.watch(ip, deadline)
             await _host_work(ip, ports, transport, probes, io_timeout, state)
     except TimeoutError:
         state.errors.append(ProbeError("host", f"host timeout after {host_timeout:g}s"))
+    finally:
+        if pacer is not None:
+            pacer.forget(ip)
     return state.result(ip)
 
 
@@ -142,13 +152,18 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
                concurrency: int = 256, timeout: float = 2.0,
                host_timeout: float = 30.0, banner_wait: float = 1.0,
                progress: Progress | None = None,
-               probes: Mapping[str, Probe] | None = None) -> list[HostResult]:
+               probes: Mapping[str, Probe] | None = None,
+               rate: float | None = None, pacer: Pacer | None = None) -> list[HostResult]:
     """Scan ``ips`` on ``ports``; results in input order, hosts with nothing to say omitted.
 
     ``progress`` is called with each host's IP when that host is done. ``probes`` replaces the
-    built-in registry (``default_probes(banner_wait=...)``).
+    built-in registry (``default_probes(banner_wait=...)``). ``rate`` caps connection starts
+    per second (``pacer``: the same with a given clock, for tests).
     """
-    limited = LimitedTransport(transport, concurrency)
+    if pacer is None and rate is not None:
+        pacer = Pacer(rate)
+    paced = transport if pacer is None else PacedTransport(transport, pacer)
+    limited = LimitedTransport(paced, concurrency)
     active = list((probes if probes is not None
                    else default_probes(banner_wait=banner_wait)).values())
     port_list = list(dict.fromkeys(ports))
@@ -159,7 +174,7 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
     async def worker() -> None:
         for ip in pending:
             done[ip] = await scan_host(ip, port_list, limited, active, io_timeout=timeout,
-                                       host_timeout=host_timeout)
+                                       host_timeout=host_timeout, pacer=pacer)
             if progress is not None:
                 progress(ip)
 
@@ -171,9 +186,10 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
 
 def run_scan(ips: list[str], ports: list[int], transport: Transport | None = None, *,
              concurrency: int = 256, timeout: float = 2.0, host_timeout: float = 30.0,
-             banner_wait: float = 1.0, progress: Progress | None = None) -> list[HostResult]:
+             banner_wait: float = 1.0, progress: Progress | None = None,
+             rate: float | None = None) -> list[HostResult]:
     """``scan`` from synchronous code (the CLI), on the real network unless told otherwise."""
     return asyncio.run(scan(ips, ports, transport or AsyncioTransport(),
                             concurrency=concurrency, timeout=timeout,
                             host_timeout=host_timeout, banner_wait=banner_wait,
-                            progress=progress))
+                            progress=progress, rate=rate))
