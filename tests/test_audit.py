@@ -112,3 +112,24 @@ def test_lab_devices_get_policy_verdicts(lab_scan: Any) -> None:
         else:
             continue
         assert set(status.values()) == {want}, (t.profile, status)
+
+
+def test_lab_devices_carry_the_risks_their_maker_model_and_firmware_support(lab_scan: Any
+                                                                             ) -> None:
+    """A loopback scan reads no model or firmware off the lab's devices, so only the rule
+    that names no series (CVE-2021-36260, any Hikvision firmware) can apply, as "possible"."""
+    truth, devices, _ = lab_scan
+    by_ip = {d.ip: d for d in devices}
+    hikvision = 0
+    for t in truth:
+        d = by_ip.get(t.ip)
+        if d is None:
+            continue
+        got = [(r["cve"], r["status"]) for r in d.risks]
+        if d.maker == "Hikvision":
+            hikvision += 1
+            assert got == [("CVE-2021-36260", "possible")], t.profile
+            assert "versions are not known to camaudit" in d.risks[0]["basis"]
+        else:
+            assert got == [], (t.profile, got)
+    assert hikvision == 3  # hikvision-ipc, -nvr and -oem

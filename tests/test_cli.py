@@ -89,3 +89,12 @@ def test_scan_rate_is_checked_and_used(tmp_path: Path) -> None:
     code, _, _ = run("scan", "127.0.0.251", "-p", "9,10,11", "--timeout", "0.3", "--rate", "40",
                      "--format", "json", "-o", str(out_file), "-q", "--no-db")
     assert code == 0 and json.loads(out_file.read_text())["devices"] == []
+
+
+def test_rules_verify_covers_the_risk_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    import camaudit.risks
+
+    monkeypatch.setattr(camaudit.risks, "verify_risks",
+                        lambda: ["hikvision.yaml:9: CVE-2017-7921: broken"])
+    code, out, _ = run("rules", "verify")
+    assert code == 1 and "hikvision.yaml:9: CVE-2017-7921: broken" in out

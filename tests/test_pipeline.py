@@ -191,8 +191,10 @@ def test_rate_spaces_connection_starts_across_hosts(make_transport: MakeTranspor
     t = _Stamped(make_transport(open_ports={ip: {37777} for ip in ips}))
     results = do_scan(ips, t, ports=[37777, 80], rate=200, concurrency=64)  # type: ignore[arg-type]
     assert [r.ip for r in results] == ips and all(not r.errors for r in results)
-    gaps = [b - a for a, b in zip(t.starts, t.starts[1:], strict=False)]
-    assert len(t.starts) >= 6 and min(gaps) >= 1 / 200 - 0.001
+    # the n-th start is due n/rate after the first, which starts at once; a wake-up may come
+    # late (a loaded machine) but never early, so the whole span is a lower bound
+    n = len(t.starts)
+    assert n >= 6 and t.starts[-1] - t.starts[0] >= (n - 1) / 200 - 0.001
 
 
 def test_waiting_for_the_rate_does_not_use_up_the_host_timeout(

@@ -11,6 +11,7 @@ from camaudit.model import Device
 from camaudit.net.transport import Transport
 from camaudit.pipeline import run_scan
 from camaudit.policy import Policy, load_policies, with_verdicts
+from camaudit.risks import with_risks
 
 
 def now_iso() -> str:
@@ -24,7 +25,7 @@ def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport 
                  policies: Sequence[Policy] | None = None,
                  rate: float | None = None) -> list[Device]:
     """Scan ``ips`` on ``ports``: one device record per host that answered, with its verdicts
-    under ``policies`` (default: the US federal ones)."""
+    under ``policies`` (default: the US federal ones) and its known vulnerabilities."""
     matcher = matcher or default_matcher()
     seen = now_iso()
     results = run_scan(list(ips), list(ports), transport, concurrency=concurrency,
@@ -35,7 +36,7 @@ def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport 
                      r.errors, seen)
         for r in results
     ]
-    return with_verdicts(devices, load_policies() if policies is None else policies)
+    return with_risks(with_verdicts(devices, load_policies() if policies is None else policies))
 
 
 def any_covered(devices: Sequence[Device]) -> bool:

@@ -207,7 +207,7 @@ def rules_verify(directory: Path | None, negatives: Path | None) -> None:
     """Run every rule's examples and the shadowing, vocabulary and negative checks.
 
     Covers the fingerprint rules and, unless --dir is given, the shipped attribution,
-    policy, egress destination and screening rules too. Prints one line per problem as
+    policy, egress destination, screening and risk (CVE) rules too. Prints one line per problem as
     FILE:LINE: message and exits 1 when there is any.
     """
     from camaudit.fingerprints.schema import load_rules
@@ -219,10 +219,11 @@ def rules_verify(directory: Path | None, negatives: Path | None) -> None:
         from camaudit.attribution import verify_attribution
         from camaudit.egress.rules import verify as verify_egress
         from camaudit.policy import verify_policies
+        from camaudit.risks import verify_risks
         from camaudit.screening.verify import verify as verify_screening
 
         problems += verify_attribution() + verify_policies() + verify_egress()
-        problems += verify_screening()
+        problems += verify_screening() + verify_risks()
     exit_with_problems(problems, f"{len(loaded)} fingerprint rules")
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from camaudit.discovery.collect import Reply
 from camaudit.discovery.inventory import build_devices, merge_devices, read_neighbours
 from camaudit.model import Evidence, Port
@@ -64,3 +66,75 @@ def test_read_neighbours_of_missing_table_is_empty(tmp_path: object) -> None:
     from pathlib import Path
 
     assert read_neighbours("lab0", Path("/nonexistent/arp")) == {}
+
+
+def test_merged_records_get_the_risks_of_their_merged_identity() -> None:
+    (found,) = build_devices([Reply("10.0.0.3", "sadp", SADP)])
+    assert found.risks == ()  # build_devices is the pure part; discover_devices adds risks
+    scanned = dataclasses.replace(found, evidence=(), maker=None, model=None,
+                                  risks=({"cve": "stale"},))
+    (merged,) = merge_devices([found], [scanned])
+    assert (merged.maker, merged.model) == ("Hikvision", "DS-7804HQH-K1")
+    assert [(r["cve"], r["status"]) for r in merged.risks] == [("CVE-2021-36260", "possible")]
+
+
+def _lab_replies() -> tuple[list[Reply], dict[str, tuple[str, str | None]]]:
+    """What every discovery profile of the lab answers to camaudit's probes, one device per
+    profile model (sans-I/O: the lab's own responders, no sockets)."""
+    from camaudit.discovery.messages import PROTOCOLS
+    from camaudit.lab import netns
+    from camaudit.lab.profiles import load_profiles
+    from camaudit.lab.responders import Responder
+
+    profiles = load_profiles()
+    replies: list[Reply] = []
+    truth: dict[str, tuple[str, str | None]] = {}
+    host = 10
+    for nd in netns.plan_netns(routed=()):
+        profile = profiles[nd.device.profile]
+        for model in profile.models or (None,):
+            device = dataclasses.replace(nd.device, ip=f"10.213.0.{host}", model=model)
+            host += 1
+            truth[device.ip] = (profile.id, model)
+            responder = Responder(profile, device)
+            for proto, p in PROTOCOLS.items():
+                for probe in p.probes():
+                    answer = responder.answer(proto, probe)
+                    if answer:
+                        replies.append(Reply(device.ip, proto, answer))
+    return replies, truth
+
+
+def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from camaudit.discovery import inventory
+
+    replies, truth = _lab_replies()
+    monkeypatch.setattr(inventory, "interface", lambda name: NIC)
+    monkeypatch.setattr(inventory, "collect", lambda *a, **k: replies)
+    monkeypatch.setattr(inventory, "read_neighbours", lambda name: {})
+    devices = inventory.discover_devices("lab0", 0.0, mdns=False)
+    got = {truth[d.ip]: (d.firmware, [(r["cve"], r["status"]) for r in d.risks])
+           for d in devices}
+    hik = [("CVE-2021-36260", "possible")]
+    assert got == {
+        ("axis", None): (None, []),
+        ("dahua-ipc", "IPC-HDW5421S"): (
+            "2.400.0.8", [("CVE-2021-33044", "possible"), ("CVE-2021-33045", "possible")]),
+        ("dahua-ipc", "IPC-HFW2228M-I1-V2"): ("2.400.0.8", [("CVE-2022-30563", "possible")]),
+        ("dahua-nvr", None): (None, []),  # no model: the Dahua rules name series
+        ("dahua-oem", None): ("2.800.030000000.3.R", []),
+        ("hikvision-ipc", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
+        ("hikvision-ipc", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),
+        ("hikvision-ipc", "DS-2CD3955FWD-IWS"): ("V5.5.6build 180326", hik),
+        # a CVE-2017-7921 series (DS-2DFx), but the firmware is after the range
+        ("hikvision-ipc", "DS-2DF7286-A"): ("V5.5.6build 180326", hik),
+        ("hikvision-nvr", "DS-7804HQH-K1"): ("V3.5.38build 191215", hik),
+        ("hikvision-oem", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
+        ("hikvision-oem", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),
+        ("xiongmai-dvr", None): (None, []),
+    }
+    dahua = next(d for d in devices if truth[d.ip] == ("dahua-ipc", "IPC-HDW5421S"))
+    assert dahua.risks[0]["basis"] == (
+        "maker Dahua, model IPC-HDW5421S in series IPC-HX5XXX, firmware 2.400.0.8 carries no "
+        "build date (affected: built before 2021-06-01)")

@@ -20,6 +20,7 @@ from camaudit.reports.html import (
     finding_rows,
     ip_sort,
     render,
+    risk_rows,
     shorten,
     status,
 )
@@ -212,6 +213,50 @@ def test_finding_rows_take_hostile_stored_entries() -> None:
     assert finding_location({"page": 3, "where": "table 1 row 2"}) == "page 3, table 1 row 2"
     no_match = finding_rows([{"matched": "维族", "context": "维 族"}])[0]
     assert (no_match["before"], no_match["mark"]) == ("维 族", "")
+
+
+RISK_HOSTILE = "<script>alert('risk')</script>"
+RISKS = (
+    {"cve": "CVE-2021-36260", "kev": "2022-01-10", "basis": "maker Hikvision; versions unknown",
+     "status": "possible", "title": "Hikvision web server: command injection", "grade": "A",
+     "kev_grade": "A", "source": "cvelistV5"},
+    {"cve": "CVE-2017-7921", "kev": "2026-03-05", "status": "affected", "grade": "A",
+     "basis": f"maker Hikvision, model {RISK_HOSTILE} in series DS-2CD2xx2FWD",
+     "title": "Hikvision IP cameras: improper authentication", "kev_grade": "B",
+     "source": "<b>src</b>"},
+)
+
+
+def test_known_vulnerabilities_summarised_listed_and_escaped() -> None:
+    hostile = {"cve": "<i>CVE</i>", "status": "<u>bad</u>", "kev": None}
+    html = render([Device(ip="127.0.0.9", maker="Hikvision", risks=(*RISKS, hostile)),
+                   Device(ip="127.0.0.10", maker="Axis")], {})
+    assert '<div class="card risky"><b>1</b>with known vulnerabilities</div>' in html
+    listed = html.split('id="risky">', 1)[1].split("</ul>", 1)[0]
+    assert ('<a class="mono" href="#device-0">127.0.0.9</a>: CVE-2017-7921 '
+            '<span class="risk affected">affected</span> (KEV 2026-03-05), CVE-2021-36260 '
+            '<span class="risk possible">possible</span> (KEV 2022-01-10)') in listed
+    assert "127.0.0.10" not in listed
+    cell = html.split('<td data-key="risks"', 1)[1].split("</td>", 1)[0]
+    assert cell.startswith(' data-sort="3">CVE-2017-7921 <span class="risk affected">')
+    details = html.split('id="device-0"', 1)[1].split("</details>", 1)[0]
+    assert "Known vulnerabilities (3," in details
+    assert ('<tr><td class="mono nowrap">CVE-2017-7921</td><td class="risk affected">affected'
+            '</td><td class="mono nowrap">2026-03-05 (grade B)</td>') in details
+    for text in (RISK_HOSTILE, "<b>src</b>", "<i>CVE</i>", "<u>bad</u>"):
+        assert text not in html
+    assert "&lt;script&gt;alert(&#39;risk&#39;)&lt;/script&gt;" in details
+    assert '<td class="risk other">&lt;u&gt;bad&lt;/u&gt;</td>' in details  # no class injected
+    assert "Known vulnerabilities" not in html.split('id="device-1"', 1)[1]
+    assert html.count("<script>") == 1
+
+
+def test_risk_rows_take_hostile_stored_entries() -> None:
+    rows = risk_rows([{"cve": ["x"], "status": "possible", "basis": "b" * 500}, "no", None,
+                      {"cve": "CVE-1", "status": "affected", "kev": 7}])
+    assert [r["cve"] for r in rows] == ["CVE-1", "['x']"]  # affected first
+    assert rows[0]["kev"] == "7" and rows[1]["basis"].endswith("(100 more characters)")
+    assert rows[1]["status_class"] == "possible" and rows[1]["kev"] == ""
 
 
 def test_helpers() -> None:

@@ -26,6 +26,7 @@ from camaudit.fingerprints.matcher import Matcher, default_matcher
 from camaudit.model import Device, Observation, Port
 from camaudit.net.multicast import Interface, interface
 from camaudit.policy import Policy, load_policies, with_verdicts
+from camaudit.risks import risks_of, with_risks
 from camaudit.wire import mac as wire_mac
 
 ARP_TABLE = Path("/proc/net/arp")
@@ -95,8 +96,9 @@ def merge_devices(discovered: Sequence[Device], scanned: Sequence[Device], *,
     """One record per IP: ports, evidence, errors and names of both, re-attributed.
 
     The merged identity is recomputed from both records' evidence, so a discovery reply and
-    an HTTP banner reinforce each other. Verdicts are cleared: apply ``policy.with_verdicts``
-    to the result. Order: scanned devices first (their order), then discovery-only ones.
+    an HTTP banner reinforce each other, and so are its known vulnerabilities (``risks``).
+    Verdicts are cleared: apply ``policy.with_verdicts`` to the result. Order: scanned
+    devices first (their order), then discovery-only ones.
     """
     matcher = matcher or default_matcher()
     by_ip = {d.ip: d for d in discovered}
@@ -112,10 +114,11 @@ def merge_devices(discovered: Sequence[Device], scanned: Sequence[Device], *,
         errors = tuple(dict.fromkeys((*s.errors, *d.errors)))
         merged = build_device(s.ip, sorted(ports.values(), key=lambda q: (q.proto, q.port)),
                               obs, matcher.match_all(obs), errors, s.first_seen or d.first_seen)
-        out.append(dataclasses.replace(
+        merged = dataclasses.replace(
             merged, mac=merged.mac or s.mac or d.mac, verdicts=(),
             hostnames=tuple(dict.fromkeys((*s.hostnames, *d.hostnames))),
-            first_seen=s.first_seen or d.first_seen, last_seen=s.last_seen or d.last_seen))
+            first_seen=s.first_seen or d.first_seen, last_seen=s.last_seen or d.last_seen)
+        out.append(dataclasses.replace(merged, risks=risks_of(merged)))
     out.extend(by_ip.values())
     return out
 
@@ -132,7 +135,8 @@ def discover_devices(iface: str, wait: float = 3.0, listen: float = 0.0,
                      targets: Sequence[str] = (), *, active: bool = True, mdns: bool = True,
                      matcher: Matcher | None = None, policies: Sequence[Policy] | None = None,
                      seen: str | None = None) -> list[Device]:
-    """Discover devices on interface ``iface`` (see module doc); records carry verdicts.
+    """Discover devices on interface ``iface`` (see module doc); records carry verdicts and
+    known vulnerabilities (``risks``).
 
     ``wait``: seconds to collect replies to the probes; ``listen``: seconds of passive
     listening for announcements; ``targets``: routed addresses that get unicast probes and
@@ -158,4 +162,4 @@ def discover_devices(iface: str, wait: float = 3.0, listen: float = 0.0,
     devices = build_devices(replies, iface=nic, neighbours=read_neighbours(nic.name),
                             hostnames=names, onvif=onvif, matcher=matcher,
                             seen=seen or now_iso())
-    return with_verdicts(devices, load_policies() if policies is None else policies)
+    return with_risks(with_verdicts(devices, load_policies() if policies is None else policies))

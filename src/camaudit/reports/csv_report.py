@@ -1,4 +1,7 @@
-"""CSV: one row per device, list fields joined with ';'. Spreadsheet-formula cells are defused."""
+"""CSV: one row per device, list fields joined with ';'. Spreadsheet-formula cells are defused.
+
+``risks`` (the last column) lists each known vulnerability as ``CVE status``, e.g.
+``CVE-2017-7921 affected;CVE-2021-36260 possible`` (docs/risks.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from camaudit.model import Device
 
 COLUMNS = ("ip", "mac", "maker", "brand", "relabeled", "model", "firmware", "serial",
            "device_type", "confidence", "ports", "evidence_rules", "errors", "first_seen",
-           "last_seen")
+           "last_seen", "risks")
 
 
 def _cell(value: object) -> str:
@@ -32,6 +35,8 @@ def row(d: Device) -> list[str]:
         "evidence_rules": ";".join(dict.fromkeys(e.rule for e in d.evidence)),
         "errors": ";".join(f"{e.source}: {e.message}" for e in d.errors),
         "first_seen": d.first_seen, "last_seen": d.last_seen,
+        "risks": ";".join(f"{r.get('cve')} {r.get('status')}" for r in d.risks
+                          if isinstance(r, dict)),
     }
     return [_cell(values[c]) for c in COLUMNS]
 

@@ -14,6 +14,9 @@ Screening findings (``Device.screening``, each a ``Finding.to_json()``) are show
 and counted in the summary; ``finding_rows`` turns them into plain-text rows, and
 ``camaudit screen --format html`` uses it too, with this module's environment and CSP hashes.
 
+Known vulnerabilities (``Device.risks``, docs/risks.md) are counted in the summary, named in
+the device table and shown per device with their basis (``risk_rows``).
+
 Egress findings (``Device.egress``, each an ``egress.analysis.Finding.to_dict()``) are shown
 per device (``egress_rows``) and, when any device has some, charted as bytes out by hosting
 country and by destination kind (``egress_summary``), with the attribution of the shipped IP
@@ -42,6 +45,7 @@ BAR_HEIGHT = 22
 STATUS_ORDER = ("covered", "unknown", "not-covered")
 STATUS_COLOURS = {"covered": "#c0392b", "unknown": "#b7950b", "not-covered": "#1e8449"}
 SEVERITIES = ("high", "medium", "low")
+RISK_STATUSES = ("affected", "possible")
 PALETTE = ("#2e86c1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#c0392b", "#27ae60",
            "#f39c12", "#34495e", "#e84393")
 
@@ -135,6 +139,23 @@ def finding_rows(findings: Iterable[object]) -> list[dict[str, str]]:
     return rows
 
 
+RISK_TEXT = ("cve", "status", "kev", "kev_grade", "title", "grade", "basis", "source")
+
+
+def risk_rows(entries: Iterable[object]) -> list[dict[str, str]]:
+    """Known vulnerabilities (``Device.risks``) as plain-text rows for a template, affected
+    first; entries that are not mappings are left out (a stored record may hold anything)."""
+    rows: list[dict[str, str]] = []
+    for r in entries:
+        if not isinstance(r, Mapping):
+            continue
+        row = {k: shorten(_text(r.get(k))) for k in RISK_TEXT}
+        row["status_class"] = row["status"] if row["status"] in RISK_STATUSES else "other"
+        rows.append(row)
+    order = {s: i for i, s in enumerate(RISK_STATUSES)}
+    return sorted(rows, key=lambda row: order.get(row["status"], len(order)))
+
+
 EGRESS_TEXT = ("destination", "ip", "country", "asn", "kind", "proto", "first_seen", "last_seen")
 
 
@@ -194,6 +215,7 @@ def _row(i: int, d: Device) -> dict[str, Any]:
         "errors": [(e.source, shorten(e.message)) for e in d.errors],
         "screening": finding_rows(d.screening),
         "egress": egress_rows(d.egress),
+        "risks": risk_rows(d.risks),
     }
 
 
@@ -233,6 +255,7 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "status_counts": {s: statuses[s] for s in STATUS_ORDER},
         "relabeled": [d for d in devices if d.relabeled],
         "screened": [r for r in rows if r["screening"]],
+        "risky": [r for r in rows if r["risks"]],
         "egress": egress_summary(rows),
         "changes": _changes(meta.get("changes")),
         "rows": rows,
