@@ -114,15 +114,27 @@ class Fast:
 
     def _read_events(self, buf: bytes, nev: int) -> None:
         st = self.st
-        seen = st.dns_seen
+        seen, hellos, named = st.dns_seen, st.hellos, st.named
         for (n, kind, start, end, addr, pay, ip_end, sport, dport), ts in zip(
                 self.events[:nev].tolist(), self.event_times[:nev].tolist(), strict=True):
             if kind == DNS:
                 if buf[pay + 2:ip_end] not in seen:  # most answers repeat: skip the call
                     st.dns_at(n, buf[addr:addr + 4], buf, pay, ip_end)
             elif kind == NAME:
-                st.tcp_name(n, buf[addr:addr + 4], buf[addr + 4:addr + 8], sport, dport,
-                            buf[pay:ip_end])
+                # a payload read before, whose name this connection already has: skip the call
+                # (the test of State.tcp_name, inlined)
+                data = buf[pay:ip_end]
+                name = hellos.get(data, "")
+                if name is None:
+                    continue
+                if name:
+                    src, dst = buf[addr:addr + 4], buf[addr + 4:addr + 8]
+                    if dport < sport or (dport == sport and src <= dst):
+                        if (src, dst, dport, name) in named:
+                            continue
+                    elif (dst, src, sport, name) in named:
+                        continue
+                st.tcp_name(n, buf[addr:addr + 4], buf[addr + 4:addr + 8], sport, dport, data)
             elif kind == FRAME:
                 frame(st, n, buf, start, end, ts, addr)
             else:

@@ -16,7 +16,7 @@ _MAX_RECORDS = 64
 
 def read_name(msg: bytes, off: int) -> tuple[str, int] | None:
     """(dotted lower-case name, offset after it in the record) or None when malformed."""
-    labels: list[str] = []
+    labels: list[bytes] = []
     end = -1
     jumps = 0
     n = len(msg)
@@ -47,9 +47,9 @@ def read_name(msg: bytes, off: int) -> tuple[str, int] | None:
         total += ln + 1
         if total > 255:
             return None
-        labels.append(label.decode("ascii", "replace").lower())
+        labels.append(label)
         off += 1 + ln
-    return ".".join(labels), (end if end >= 0 else off)
+    return b".".join(labels).decode("ascii", "replace").lower(), (end if end >= 0 else off)
 
 
 def parse_answers(msg: bytes) -> tuple[str, list[tuple[str, int, str]]] | None:
