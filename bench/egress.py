@@ -4,7 +4,9 @@ in the same run; then a generated 10-million-row Zeek conn.log through the full 
 ``--engine duckdb``, JSON output). camaudit runs with ``--no-db`` and ``CAMAUDIT_DB`` naming a
 file in ``--dir`` that is never created, so the user's inventory is neither read nor written.
 Prints packets or rows per second of the whole command (start to exit), the ratio to tshark and
-each process's own peak RSS (``wait4``), median of ``--repeat``.
+each process's own peak RSS (``wait4``), median of ``--repeat``. The capture commands (camaudit,
+tshark and with ``--paths`` the pcapng and numpy-path variants) alternate, one run of each per
+round, so that a slow spell of a shared machine does not fall on one of them only.
 
 Shapes of the generated data (a site, not a worst case):
 * capture: 500 devices (192.168.0-1.x), 3,000 remote addresses, each device talking to 6 of
@@ -132,20 +134,50 @@ def median_run(cmd: list[str], repeat: int) -> tuple[float, int]:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def other_paths(a: argparse.Namespace, cam: list[str], pcap: Path) -> None:
-    """The same capture as pcapng, and both files through the numpy path."""
-    ng = pcap.with_suffix(".pcapng")
-    if not ng.exists():
-        subprocess.run(["editcap", "-F", "pcapng", str(pcap), str(ng)], check=True)
-    numpy_path = [sys.executable, "-c", "import sys; from camaudit.egress import fastpath; "
-                  "fastpath._fastpcap = None; from camaudit.egress_cli import egress; "
-                  "egress(sys.argv[1:])"]
-    for label, cmd, path in (("pcapng", cam, ng), ("pcap, numpy path", numpy_path, pcap),
-                             ("pcapng, numpy path", numpy_path, ng)):
-        dt, rss = median_run([*cmd, str(path), "--no-db", "--format", "json", "-o",
-                              str(a.dir / "out.json")], a.repeat)
-        print(f"camaudit egress {label}: {a.packets / dt:,.0f} packets/s ({dt:.2f} s, peak RSS "
-              f"{rss / 1024:.0f} MB)")
+def rounds(cmds: list[list[str]], repeat: int) -> list[tuple[float, int]]:
+    """Each command once per round, ``repeat`` rounds (so that a slow spell of a shared
+    machine falls on all of them alike): per command the median wall time and the largest
+    peak RSS (kB)."""
+    runs: list[list[tuple[float, int]]] = [[] for _ in cmds]
+    for _ in range(repeat):
+        for i, cmd in enumerate(cmds):
+            runs[i].append(run(cmd))
+    return [(statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for rs in runs]
+
+
+def capture_runs(a: argparse.Namespace, cam: list[str], pcap: Path) -> None:
+    """camaudit on the capture and tshark on the same file, alternating; with ``--paths``
+    also the capture as pcapng (editcap) and both files through the numpy path."""
+    out = ["--no-db", "--format", "json", "-o", str(a.dir / "out.json")]
+    jobs: list[tuple[str, list[str]]] = [("camaudit egress pcap", [*cam, str(pcap), *out])]
+    if a.paths:
+        ng = pcap.with_suffix(".pcapng")
+        if not ng.exists():
+            subprocess.run(["editcap", "-F", "pcapng", str(pcap), str(ng)], check=True)
+        numpy_path = [sys.executable, "-c", "import sys; from camaudit.egress import fastpath; "
+                      "fastpath._fastpcap = None; from camaudit.egress_cli import egress; "
+                      "egress(sys.argv[1:])"]
+        jobs += [("camaudit egress pcapng", [*cam, str(ng), *out]),
+                 ("camaudit egress pcap, numpy path", [*numpy_path, str(pcap), *out]),
+                 ("camaudit egress pcapng, numpy path", [*numpy_path, str(ng), *out])]
+    if shutil.which("tshark"):
+        fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
+                  "udp.srcport", "udp.dstport", "ip.len", "dns.a", "dns.cname",
+                  "tls.handshake.extensions_server_name", "http.host"]
+        cmd = ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-E", "separator=/t"]
+        for fl in fields:
+            cmd += ["-e", fl]
+        jobs.append(("tshark -T fields", cmd))
+    else:
+        print("tshark not installed: apt-get install -y tshark")
+    results = rounds([cmd for _, cmd in jobs], a.repeat)
+    print(f"capture: {a.packets:,} packets ({pcap.stat().st_size / 1e6:.0f} MB), median of "
+          f"{a.repeat} alternating runs")
+    for (label, _), (dt, rss) in zip(jobs, results, strict=True):
+        print(f"{label}: {dt:.2f} s = {a.packets / dt:,.0f} packets/s, peak RSS "
+              f"{rss / 1024:.0f} MB")
+    if jobs[-1][0].startswith("tshark"):
+        print(f"camaudit is {results[-1][0] / results[0][0]:.1f}x tshark")
 
 
 def main() -> None:
@@ -167,25 +199,7 @@ def main() -> None:
     if a.packets and not pcap.exists():
         gen_pcap(pcap, a.packets)
     if a.packets:
-        dt, rss = median_run([*cam, str(pcap), "--no-db", "--format", "json", "-o",
-                              str(a.dir / "out.json")], a.repeat)
-        print(f"camaudit egress pcap: {a.packets:,} packets ({pcap.stat().st_size / 1e6:.0f} MB)"
-              f" in {dt:.2f} s = {a.packets / dt:,.0f} packets/s, peak RSS {rss / 1024:.0f} MB "
-              f"(median of {a.repeat})")
-        if shutil.which("tshark"):
-            fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
-                      "udp.srcport", "udp.dstport", "ip.len", "dns.a", "dns.cname",
-                      "tls.handshake.extensions_server_name", "http.host"]
-            cmd = ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-E", "separator=/t"]
-            for fl in fields:
-                cmd += ["-e", fl]
-            tdt, trss = median_run(cmd, a.repeat)
-            print(f"tshark -T fields: {a.packets / tdt:,.0f} packets/s ({tdt:.2f} s, peak RSS "
-                  f"{trss / 1024:.0f} MB); camaudit is {tdt / dt:.1f}x tshark")
-        else:
-            print("tshark not installed: apt-get install -y tshark")
-        if a.paths:
-            other_paths(a, cam, pcap)
+        capture_runs(a, cam, pcap)
     conn = a.dir / f"conn-{a.rows}.log"
     if a.rows and not conn.exists():
         gen_conn(conn, a.rows)
