@@ -214,17 +214,22 @@ def _review(raw: Any, filename: str, line: int) -> Review:
     return Review(maker=f.text("maker"), why=f.text("why"))
 
 
+def example_device(f: Fields) -> Device:
+    """The ``device`` of a rule example: a device record mapping (docs/records.md)."""
+    if not isinstance(f.raw.get("device"), dict):
+        raise f.fail("device", "must be a device record mapping (see docs/records.md)")
+    try:
+        return device_from_record(f.raw["device"], example=True)
+    except (TypeError, ValueError) as e:
+        raise f.fail("device", f"is not a device record: {e}") from e
+
+
 def _example(raw: Any, filename: str, line: int) -> PolicyExample:
     f = Fields(raw, filename, line, "example", _EXAMPLE_KEYS)
     expect = f.text("expect")
     if expect not in STATUSES:
         raise f.fail("expect", f"'{expect}' is not a status ({', '.join(STATUSES)})")
-    if not isinstance(f.raw.get("device"), dict):
-        raise f.fail("device", "must be a device record mapping (see docs/records.md)")
-    try:
-        device = device_from_record(f.raw["device"], example=True)
-    except (TypeError, ValueError) as e:
-        raise f.fail("device", f"is not a device record: {e}") from e
+    device = example_device(f)
     return PolicyExample(name=f.text("name"), device=device, on=f.date("date"), expect=expect,
                          reason_contains=f.texts("reason_contains"), line=f.line)
 

@@ -38,8 +38,7 @@ from typing import Any
 from camaudit.errors import RuleError
 from camaudit.firmware import HikvisionFirmware, parse_hikvision
 from camaudit.model import Device
-from camaudit.policy_schema import Fields
-from camaudit.records import device_from_record
+from camaudit.policy_schema import Fields, example_device
 from camaudit.yamlfile import load_yaml
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -162,12 +161,7 @@ def _example(raw: Any, filename: str, line: int) -> RiskExample:
     expect = f.text("expect")
     if expect not in EXPECTS:
         raise f.fail("expect", f"'{expect}' is not one of {', '.join(EXPECTS)}")
-    if not isinstance(f.raw.get("device"), dict):
-        raise f.fail("device", "must be a device record mapping (see docs/records.md)")
-    try:
-        device = device_from_record(f.raw["device"], example=True)
-    except (TypeError, ValueError) as e:
-        raise f.fail("device", f"is not a device record: {e}") from e
+    device = example_device(f)
     return RiskExample(device=device, expect=expect,
                        basis_contains=f.texts("basis_contains"), line=f.line)
 
