@@ -15,8 +15,8 @@ One file per vendor; the format is documented in docs/risks.md::
           - series: DS-2CD2xx2F-I     # the facts' spelling
             model: '^DS-2CD2\\d\\d2F-I' # regex, case-insensitive, from the model's start
             firmware: {from: V5.2.0 build 140721, to: V5.4.0 build 160530}
-          - {series: IPC-HX3XXX, model: '...', built_before: 2021-06-01}
-          - {series: NVR1XXX, model: '...', note: why the facts give no limit}
+          - {series: IPC-HX3xxx, model: '^IPC-H[A-Z]{1,4}3', built_before: 2021-06-01}
+          - {series: NVR1xxx, model: '^NVR1', note: why the facts give no limit}
         range_unknown: why            # ... or, instead of affected: no range is known
         examples:                     # affected | possible | none
           - {device: {maker: Hikvision, model: DS-2CD2142FWD-I}, expect: possible}

@@ -136,5 +136,5 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
     }
     dahua = next(d for d in devices if truth[d.ip] == ("dahua-ipc", "IPC-HDW5421S"))
     assert dahua.risks[0]["basis"] == (
-        "maker Dahua, model IPC-HDW5421S in series IPC-HX5XXX, firmware 2.400.0.8 carries no "
+        "maker Dahua, model IPC-HDW5421S in series IPC-HX5xxx, firmware 2.400.0.8 carries no "
         "build date (affected: built before 2021-06-01)")
