@@ -25,7 +25,7 @@ try:
 except ImportError:  # built without a C compiler: the numpy path serves
     _fastpcap = None
 
-MORE, CORRUPT, FULL, BLOCK = 0, 1, 2, 3
+FULL = 2  # scan_* returned before a record could overflow the table or event list
 DNS, NAME, FRAME = 2, 3, 0
 TABLE_ROWS = 1 << 16  # endpoints summed in C before numpy merges them (half may be used)
 EVENTS = 1 << 14  # events per call
@@ -64,16 +64,17 @@ class Fast:
         self._link_arrays: tuple[bytes, bytes] = (b"", b"")
 
     def pcap(self, buf: bytes, off: int, avail: int, little: bool, link: int, unit: float,
-             n: int) -> tuple[int, int, int]:
-        """Every whole pcap record of ``buf[off:avail]`` accounted: (offset after them, packets
-        so far, MORE or CORRUPT: the record at the offset claims too long a captured length)."""
+             n: int) -> tuple[int, int]:
+        """The pcap records of ``buf[off:avail]`` accounted, up to the end of the last whole
+        one or a record that claims too long a captured length (the caller reports that
+        damage): (offset after them, packets so far)."""
         while True:
             off, n, self.used, nev, status = self.mod.scan_pcap(
                 buf, off, avail, little, link, unit, self.max_caplen, n, self.nf, self.table,
                 self.times, self.used, self.events, self.event_times)
             self._read_events(buf, nev)
             if status != FULL:
-                return off, n, status
+                return off, n
             self._drain_if_full()
 
     def pcapng(self, buf: bytes, off: int, avail: int, little: bool,

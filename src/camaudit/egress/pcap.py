@@ -98,7 +98,7 @@ def _read_pcap(st: State, ch: _Chunks) -> None:
     while True:
         avail = ch.size
         if fast is not None:
-            off, n, _status = fast.pcap(buf, off, avail, order == "<", link, unit, n)
+            off, n = fast.pcap(buf, off, avail, order == "<", link, unit, n)
         else:
             off, n = _walk_and_sum(st, sums, buf, off, avail, order, unit, link, frac, n)
         if off + 16 <= avail:
