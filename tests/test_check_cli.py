@@ -202,3 +202,17 @@ def test_check_and_report_read_the_inventory(tmp_path: Path) -> None:
 def test_check_without_input_or_inventory_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("check", "--db", str(tmp_path / "none.db"))
     assert code == 2 and "none.db" in err
+
+
+def test_check_and_report_judge_risks_anew(tmp_path: Path) -> None:
+    """A record written before the risk rules (or under older ones) gets today's risks."""
+    old = Device(ip="127.0.0.31", maker="Hikvision", model="DS-2CD2142FWD-I",
+                 firmware="V5.4.0 build 160401",
+                 risks=({"cve": "CVE-1999-0001", "kev": None, "basis": "stale"},)).to_json()
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"devices": [old]}), encoding="utf-8")
+    for args in (("check", "--format", "json"), ("report", "--format", "json")):
+        code, out, _ = run(*args, "--input", str(path))
+        assert code in (0, 1), out
+        risks = {r["cve"]: r["status"] for r in json.loads(out)["devices"][0]["risks"]}
+        assert risks == {"CVE-2017-7921": "affected", "CVE-2021-36260": "possible"}

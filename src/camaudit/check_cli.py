@@ -204,6 +204,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     """
     from camaudit.policy import load_policies, with_verdicts
     from camaudit.policy import verify_policies as verify
+    from camaudit.risks import with_risks
 
     if list_policies:
         from camaudit.policy_schema import policy_names
@@ -216,7 +217,8 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     policies = _policies(names, files)
     on = day.date() if day else dt.date.today()
     found, meta = load_devices(input_path, db, site, scan_id)
-    devices = with_verdicts(found, policies, on=on)
+    # verdicts and risks are judged anew under today's rules (a record may predate them)
+    devices = with_risks(with_verdicts(found, policies, on=on))
     covered = sum(any(v.status == "covered" for v in d.verdicts) for d in devices)
     if fmt == "json":
         meta.update({"date": on.isoformat(), "policies": [p.id for p in policies],
@@ -231,7 +233,8 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
 @click.command(context_settings=HELP_SETTINGS)
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True,
               help="html: a self-contained page to hand over; csv and json: device records "
-                   "with verdicts; far-889: FAR 52.204-25(d)(2)(i) worksheet of covered devices.")
+                   "with verdicts and risks; far-889: FAR 52.204-25(d)(2)(i) worksheet of "
+                   "covered devices.")
 @_source_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
@@ -259,11 +262,12 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
     """
     from camaudit.policy import load_policies, with_verdicts
     from camaudit.reports import REPORTERS, far889
+    from camaudit.risks import with_risks
 
     on = day.date() if day else dt.date.today()
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
     found, meta = load_devices(input_path, db, site, scan_id)
-    devices = with_verdicts(found, policies, on=on)
+    devices = with_risks(with_verdicts(found, policies, on=on))
     meta.update({"date": on.isoformat(), "policies": [p.id for p in policies]})
     if fmt == "far-889":
         text = far889.render(devices, meta)
