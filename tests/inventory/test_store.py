@@ -33,6 +33,23 @@ def test_diff_devices_reports_appeared_vanished_changed(mkdev: Any) -> None:
     assert diff_devices(1, before, 2, before).empty
 
 
+def test_diff_compares_risks_as_cve_and_status() -> None:
+    def dev(firmware: str, *risks: tuple[str, str, str]) -> Device:
+        return Device(ip="10.0.0.7", maker="Hikvision", firmware=firmware,
+                      risks=tuple({"cve": c, "status": s, "basis": b} for c, s, b in risks))
+
+    before = [dev("V5.4.0 build 160401", ("CVE-2017-7921", "affected", "in range"),
+                  ("CVE-2021-36260", "possible", "maker"))]
+    reworded = [dev("V5.4.0 build 160401", ("CVE-2021-36260", "possible", "other words"),
+                    ("CVE-2017-7921", "affected", "said differently"))]
+    assert diff_devices(1, before, 2, reworded).empty
+    updated = [dev("V5.5.0 build 170101", ("CVE-2021-36260", "possible", "maker"))]
+    [c] = diff_devices(1, before, 2, updated).changed
+    assert [(x.field, x.before, x.after) for x in c.changes] == [
+        ("firmware", "V5.4.0 build 160401", "V5.5.0 build 170101"),
+        ("risks", "CVE-2017-7921 affected,CVE-2021-36260 possible", "CVE-2021-36260 possible")]
+
+
 def test_ip_sort_key_is_numeric() -> None:
     ips = ["10.0.0.10", "fe80::1", "name", "10.0.0.9", "9.255.255.255"]
     assert sorted(ips, key=ip_sort_key) == ["9.255.255.255", "10.0.0.9", "10.0.0.10",

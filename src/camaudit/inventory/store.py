@@ -22,8 +22,8 @@ from camaudit.model import Device
 from camaudit.records import device_from_record
 
 # Fields compared by ``diff``: name -> how to read it off a device as one comparable text.
-DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "screening",
-               "egress")
+DIFF_FIELDS = ("maker", "brand", "model", "firmware", "mac", "ports", "verdicts", "risks",
+               "screening", "egress")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +184,12 @@ def egress_text(d: Device) -> str:
     return ",".join(sorted({f"{e.get('destination')} ({e.get('kind')})" for e in d.egress}))
 
 
+def risks_text(d: Device) -> str:
+    """Known vulnerabilities as a set: ``CVE status`` (a new firmware that leaves a range, or a
+    CVE that became affected, is a change; the wording of the basis is not)."""
+    return ",".join(sorted({f"{r.get('cve')} {r.get('status')}" for r in d.risks}))
+
+
 def is_covered(d: Device) -> bool:
     return any(v.status == "covered" for v in d.verdicts)
 
@@ -195,6 +201,8 @@ def _field(d: Device, name: str) -> str | None:
         return verdicts_text(d)
     if name == "egress":
         return egress_text(d)
+    if name == "risks":
+        return risks_text(d)
     value = getattr(d, name)
     return None if value is None else str(value)
 
