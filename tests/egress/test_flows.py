@@ -4,7 +4,16 @@ import ipaddress
 
 import pytest
 
-from camaudit.egress.flows import MAX_NAMES, Capture, Damage, ip_text, is_local, orient, parse_ip
+from camaudit.egress.flows import (
+    MAX_NAMES,
+    Capture,
+    Damage,
+    ip_text,
+    is_local,
+    orient,
+    parse_ip,
+    src_is_client,
+)
 
 KEY = ("192.168.1.30", "162.62.52.164", "tcp", 8666)
 
@@ -44,6 +53,10 @@ def test_orient_lower_port_is_the_service() -> None:
     assert orient("8.8.8.8", "10.0.0.1", 53, 50000) == (False, 53)
     # equal ports: the lower address is the client, from either direction
     assert orient("10.0.0.1", "10.0.0.2", 123, 123) == (True, 123)
+    # equal ports: the lower address by value, as packets are decided (not by text order)
+    assert orient("10.0.0.9", "10.0.0.10", 123, 123) == (True, 123)
+    assert orient("10.0.0.10", "10.0.0.9", 123, 123) == (False, 123)
+    assert src_is_client(bytes([10, 0, 0, 9]), bytes([10, 0, 0, 10]), 123, 123)
     assert orient("10.0.0.2", "10.0.0.1", 123, 123) == (False, 123)
 
 

@@ -107,8 +107,22 @@ def is_local(ip: str) -> bool:
     return not a.is_global or a.is_multicast
 
 
+def src_is_client(src: bytes, dst: bytes, sport: int, dport: int) -> bool:
+    """True when the sender of a packet from raw address ``src`` is the client: the lower port
+    is the service; with equal ports the lower address is the client (as ``_fastpcap.c`` and
+    ``pcapvec`` decide)."""
+    return dport < sport or (dport == sport and src <= dst)
+
+
+@lru_cache(maxsize=1 << 16)
+def _raw(ip: str) -> bytes:
+    a = parse_ip(ip)
+    return a.packed if a is not None else ip.encode("utf-8", "replace")
+
+
 def orient(src: str, dst: str, sport: int, dport: int) -> tuple[bool, int]:
-    """(True when src is the client, server port): the lower port is the service."""
-    if dport < sport or (dport == sport and src <= dst):
+    """(True when src is the client, server port) for addresses as text, decided as a packet
+    between them would be (``src_is_client``)."""
+    if src_is_client(_raw(src), _raw(dst), sport, dport):
         return True, dport
     return False, sport

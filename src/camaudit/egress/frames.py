@@ -14,7 +14,7 @@ name not yet known for its address or connection, never per packet.
 from __future__ import annotations
 
 from camaudit.egress.flowrec import add_record
-from camaudit.egress.flows import Capture, ip_text
+from camaudit.egress.flows import Capture, ip_text, src_is_client
 from camaudit.wire.dns_msg import CNAME, parse_answers
 from camaudit.wire.netflow import V9State, decode
 from camaudit.wire.tls_hello import client_hello_sni, http_host
@@ -81,7 +81,7 @@ class State:
         if not name:
             return
         # oriented as frame() orients the packet, so the name lands on its connection
-        if dport < sport or (dport == sport and src <= dst):
+        if src_is_client(src, dst, sport, dport):
             client, server, port = src, dst, dport
         else:
             client, server, port = dst, src, sport
@@ -174,27 +174,16 @@ def frame(st: State, n: int, b: bytes, p: int, end: int, ts: float, link: int) -
             pl = l4 + ((b[l4 + 12] >> 4) << 2)
             if pl < ip_end and (b[pl] == 0x16 or b[pl] in HTTP_FIRST):
                 st.tcp_name(n, src, dst, sport, dport, b[pl:ip_end])
-    if dport < sport or (dport == sport and src <= dst):
-        key = (src, dst, proto, dport)
-        v = st.conns.get(key)
-        if v is None:
-            st.conns[key] = [plen, 0, 1, 0, ts, ts]
-        else:
-            v[0] += plen
-            v[2] += 1
-            if ts < v[4]:
-                v[4] = ts
-            elif ts > v[5]:
-                v[5] = ts
+    if src_is_client(src, dst, sport, dport):
+        key, way = (src, dst, proto, dport), 0  # client to server
     else:
-        key = (dst, src, proto, sport)
-        v = st.conns.get(key)
-        if v is None:
-            st.conns[key] = [0, plen, 0, 1, ts, ts]
-        else:
-            v[1] += plen
-            v[3] += 1
-            if ts < v[4]:
-                v[4] = ts
-            elif ts > v[5]:
-                v[5] = ts
+        key, way = (dst, src, proto, sport), 1
+    v = st.conns.get(key)
+    if v is None:
+        v = st.conns[key] = [0, 0, 0, 0, ts, ts]
+    elif ts < v[4]:
+        v[4] = ts
+    elif ts > v[5]:
+        v[5] = ts
+    v[way] += plen
+    v[2 + way] += 1
