@@ -123,7 +123,7 @@ class Fast:
                     st.dns_at(n, buf[addr:addr + 4], buf, pay, ip_end)
             elif kind == NAME:
                 # a payload read before, whose name this connection already has: skip the call
-                # (the test of State.tcp_name, inlined)
+                # (the test of State.tcp_name with flows.src_is_client, inlined: a hot loop)
                 data = buf[pay:ip_end]
                 name = hellos.get(data, "")
                 if name is None:
