@@ -195,3 +195,26 @@ def test_the_user_policy_in_the_docs_loads_verifies_and_judges(tmp_path: Path) -
     assert evaluate(mac_only, load_policies(["ndaa-889"]), on=DAY)[0].status == "unknown"
     combined = load_policies(["ndaa-889"], [path])
     assert [p.id for p in combined] == ["ndaa-889", "our-policy"]
+
+
+def test_a_shared_trait_alone_is_at_most_possible() -> None:
+    """LIVE555's RTSP date also names Hikvision in the rules, as a shared trait: a device with
+    nothing else is never covered; the verdict says what is missing."""
+    d = Device(ip="127.0.0.12", evidence=(_ev("hikvision-rtsp-date-format", "rtsp.date",
+                                               "Fri, Apr 30 2021 20:12:32 GMT"),))
+    for v in evaluate(d, load_policies(), on=DAY):
+        assert v.status in ("possible", "unknown"), v
+    d2 = dataclasses.replace(d, maker="Hikvision", confidence=0.7)
+    verdicts = evaluate(d2, load_policies(), on=DAY)
+    assert {v.status for v in verdicts} == {"possible"}
+    assert all("shares" in v.reason and "unique" in v.reason for v in verdicts)
+
+
+def test_one_onvif_trait_is_possible_two_independent_are_covered() -> None:
+    one = dev("Hikvision", "hikvision-onvif-manufacturer", confidence=0.7)
+    assert {v.status for v in evaluate(one, load_policies(), on=DAY)} == {"possible"}
+    two = dev("Hikvision", "hikvision-onvif-manufacturer", "hikvision-oui", confidence=0.85)
+    two = dataclasses.replace(two, evidence=(
+        _ev("hikvision-onvif-manufacturer", "onvif.manufacturer", "HIKVISION"),
+        _ev("hikvision-oui", "mac.org", "Hangzhou Hikvision Digital Technology Co.,Ltd.")))
+    assert {v.status for v in evaluate(two, load_policies(), on=DAY)} == {"covered"}

@@ -43,7 +43,7 @@ def test_a_shipped_policy_parses_into_its_fields() -> None:
     ("unknown-field", "unknown-field.yaml:8: covers entry: unknown field 'afiliates'"),
     ("missing-field", "missing-field.yaml:8: covers entry: field 'makers' is missing"),
     ("unknown-status", "unknown-status.yaml:13: example: field 'expect' 'banned' is not a "
-                       "status (covered, not-covered, unknown)"),
+                       "status (covered, possible, not-covered, unknown)"),
     ("bad-grade", "bad-grade.yaml:8: covers entry: field 'grade' 'D' is not an evidence grade"),
     ("bad-date", "bad-date.yaml:8: covers entry: field 'since' must be a date YYYY-MM-DD"),
     ("wrong-name", "wrong-name.yaml:1: policy file: field 'policy' 'another-name' must match "

@@ -4,7 +4,8 @@ Pure functions. The maker is the firmware's maker, decided by technical evidence
 matches combine as independent signals (1 - prod(1 - c)); the strongest maker wins and a
 conflicting maker lowers the confidence. The brand is the label the device shows (``hw.brand``
 evidence, else the maker's own name unless the firmware is an OEM build). Evidence of grade
-``port`` (an open vendor port) only corroborates: it never names a maker on its own.
+``port`` (an open vendor port) and traits that third-party stacks share (rules with ``shared:``)
+only corroborate: they never name a maker on their own (``fingerprints.strength``).
 ``relabeled`` is true when brand and maker differ, or when the firmware is a brand-neutral OEM
 build.
 """
@@ -15,12 +16,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from camaudit.fingerprints.strength import names_alone
 from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, ProbeError
 
 _GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
 MAX_EVIDENCE_VALUE = 300
-WEAK_ALONE = frozenset({"port"})
 MAX_CONFIDENCE = 0.99
+# What a device said that no rule matched is kept, within these bounds, so a user can judge an
+# unknown device and write a rule for it. Bodies and SDP are too long to keep; statuses and
+# dates say nothing of the maker.
+MAX_SAID_VALUE = 200
+MAX_SAID_TOTAL = 4096
+_SAID_SKIP = frozenset({"http.body", "rtsp.sdp", "http.status", "rtsp.status", "rtsp.date",
+                        "mac.address"})
 
 
 @dataclass(frozen=True)
@@ -75,15 +83,15 @@ def _best(matches: Sequence[Match], name: str) -> str | None:
 def identify(matches: Sequence[Match]) -> Identity:
     """Merge ``matches`` (all from one host or one pasted observation) into an Identity."""
     scores: dict[str, list[float]] = {}
-    beyond_ports: set[str] = set()
+    named_alone: set[str] = set()
     for m in matches:
         named = m.get("hw.maker")
         if named is not None:
             scores.setdefault(named, []).append(m.confidence)
-            if m.grade not in WEAK_ALONE:
-                beyond_ports.add(named)
-    # An open port only corroborates: a maker named by nothing else is not named at all.
-    combined = {mk: _combine(cs) for mk, cs in scores.items() if mk in beyond_ports}
+            if names_alone(m.grade, m.shared):
+                named_alone.add(named)
+    # Ports and shared traits only corroborate: a maker named by nothing else is not named.
+    combined = {mk: _combine(cs) for mk, cs in scores.items() if mk in named_alone}
     maker: str | None = None
     confidence = 0.0
     if combined:
@@ -107,6 +115,28 @@ def identify(matches: Sequence[Match]) -> Identity:
     )
 
 
+def unmatched(observations: Sequence[Observation], matches: Sequence[Match]
+              ) -> tuple[Observation, ...]:
+    """The observations no rule matched, each (key, value) once, values cut to
+    ``MAX_SAID_VALUE`` characters and the whole kept under ``MAX_SAID_TOTAL``."""
+    matched = {(m.key, m.value) for m in matches}
+    seen: set[tuple[str, str]] = set()
+    out: list[Observation] = []
+    budget = MAX_SAID_TOTAL
+    for o in observations:
+        pair = (o.key, o.value)
+        if o.key in _SAID_SKIP or pair in matched or pair in seen or not o.value.strip():
+            continue
+        seen.add(pair)
+        value = o.value if len(o.value) <= MAX_SAID_VALUE else o.value[:MAX_SAID_VALUE] + "…"
+        cost = len(o.key) + len(value) + len(o.source)
+        if cost > budget:
+            break
+        budget -= cost
+        out.append(Observation(o.key, value, o.source))
+    return tuple(out)
+
+
 def build_device(ip: str, ports: Sequence[Port], observations: Sequence[Observation],
                  matches: Sequence[Match], errors: Sequence[ProbeError] = (),
                  seen: str | None = None) -> Device:
@@ -120,4 +150,5 @@ def build_device(ip: str, ports: Sequence[Port], observations: Sequence[Observat
         evidence=tuple(Evidence(source=m.source, key=m.key, value=_clip(m.value), rule=m.rule)
                        for m in matches),
         errors=tuple(errors), first_seen=seen, last_seen=seen,
+        observations=unmatched(observations, matches),
     )

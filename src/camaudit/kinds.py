@@ -16,6 +16,7 @@ from collections.abc import Callable
 from camaudit.model import Observation
 from camaudit.wire import (
     banner,
+    bodyfmt,
     dhip,
     dvrip,
     favicon,
@@ -72,8 +73,32 @@ def _single(key: str, kind: str, header: str = "") -> Kind:
     return run
 
 
+_STATUS_LINE = re.compile(rb"^(?:HTTP|RTSP)/\d\.\d[ \t]+\d{3}\b", re.MULTILINE)
+_REQUEST_LINE = re.compile(rb"^[A-Z_]{3,20} \S+ (?:HTTP|RTSP)/\d\.\d\r?$", re.MULTILINE)
+_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,60}:")
+MAX_PASTED_MESSAGES = 16
+
+
+def pasted_messages(data: bytes, proto: bytes) -> list[bytes]:
+    """The replies in a paste: each starts at a status line and ends before the next status or
+    request line (a pasted exchange holds requests too). A block of header lines without any
+    status line (copied from a browser or a log) gets a placeholder status line ``000``, whose
+    status is then not reported."""
+    data = data.lstrip(b"\r\n\t \xef\xbb\xbf")[:4 * 1024 * 1024]
+    starts = [m.start() for m in _STATUS_LINE.finditer(data)][:MAX_PASTED_MESSAGES]
+    if not starts:
+        return [proto + b"/1.0 000 -\n" + data] if _HEADER_LINE.match(data) else [data]
+    cuts = sorted({*starts, *(m.start() for m in _REQUEST_LINE.finditer(data)), len(data)})
+    return [data[s: next(c for c in cuts if c > s)] for s in starts]
+
+
 def http_response(data: bytes) -> list[Observation]:
-    return http.observations(http.parse_response(_crlf(data), lenient=True), _src("http-response"))
+    out: list[Observation] = []
+    for message in pasted_messages(data, b"HTTP"):
+        resp = http.parse_response(_crlf(message), lenient=True)
+        out += [o for o in http.observations(resp, _src("http-response"))
+                if not (o.key == "http.status" and o.value == "0")]
+    return out
 
 
 def http_www_authenticate(data: bytes) -> list[Observation]:
@@ -94,7 +119,12 @@ def http_body(data: bytes) -> list[Observation]:
 
 
 def rtsp_response(data: bytes) -> list[Observation]:
-    return rtsp.observations(rtsp.parse_response(_crlf(data)), _src("rtsp-response"))
+    out: list[Observation] = []
+    for message in pasted_messages(data, b"RTSP"):
+        resp = rtsp.parse_response(_crlf(message), lenient=True)
+        out += [o for o in rtsp.observations(resp, _src("rtsp-response"))
+                if not (o.key == "rtsp.status" and o.value == "0")]
+    return out
 
 
 def tls_cert(data: bytes) -> list[Observation]:
@@ -153,9 +183,16 @@ def open_ports(data: bytes) -> list[Observation]:
     return ports.observations(ports.parse_ports(_text(data)), _src("open-ports"))
 
 
+_FIRST_ELEMENT = re.compile(rb"<[?A-Za-z]")
+
+
 def _xml(parse_obs: Callable[[bytes, str], list[Observation]], kind: str) -> Kind:
+    """An XML paste: whatever precedes the first tag (a multipart boundary and part headers of
+    an event stream, a log prefix) is dropped."""
     def run(data: bytes) -> list[Observation]:
-        return parse_obs(data.strip().lstrip(b"\xef\xbb\xbf"), _src(kind))
+        data = data.strip().lstrip(b"\xef\xbb\xbf")
+        m = _FIRST_ELEMENT.search(data[:4096])
+        return parse_obs(data[m.start():] if m else data, _src(kind))
     return run
 
 
@@ -163,6 +200,41 @@ def _raw(parse_obs: Callable[[bytes, str], list[Observation]], kind: str) -> Kin
     def run(data: bytes) -> list[Observation]:
         return parse_obs(data, _src(kind))
     return run
+
+
+def dhip_kind(data: bytes) -> list[Observation]:
+    """A DHIP discovery reply, or any other JSON message of Dahua's DHIP/RPC2 protocol
+    (login challenge, event stream) as its ``json.*`` fields."""
+    obs = dhip.observations(dhip.parse(data), _src("dhip"))
+    if obs:
+        return obs
+    text = data[:65536].decode("utf-8", "replace")
+    start = text.find("{")
+    return bodyfmt.json_observations(text[start:], _src("dhip")) if start >= 0 else []
+
+
+_ONVIF_TAG = re.compile(rb"<(?:[\w.-]{1,40}:)?(Manufacturer|Model|FirmwareVersion|SerialNumber|"
+                        rb"HardwareId)>\s*([^<]{1,300}?)\s*</", re.IGNORECASE)
+_ONVIF_LINE = re.compile(rb"^\s*(Manufacturer|Model|FirmwareVersion|Firmware Version|"
+                         rb"SerialNumber|Serial Number|HardwareId|Hardware Id)\s*[:=]\s*(.{1,300}?)\s*$",
+                         re.IGNORECASE | re.MULTILINE)
+
+
+def onvif_device_information(data: bytes) -> list[Observation]:
+    """A GetDeviceInformationResponse: the SOAP reply, a fragment whose prefixes are not bound
+    (``<tds:Manufacturer>`` pasted alone), or a ``Manufacturer: HIKVISION`` dump of a client."""
+    obs = _xml(lambda d, s: wsd.observations(wsd.parse(d), s), "onvif-device-information")(data)
+    if obs:
+        return obs
+    names = {n.lower(): n for n in wsd.ONVIF_FIELDS}
+    found = _ONVIF_TAG.findall(data[:65536]) or _ONVIF_LINE.findall(data[:65536])
+    out: list[Observation] = []
+    for raw_name, raw_value in found[:16]:
+        name = names.get(raw_name.decode("ascii", "replace").replace(" ", "").lower())
+        value = raw_value.decode("utf-8", "replace").strip()
+        if name and value:
+            out.append(Observation(wsd.ONVIF_FIELDS[name], value, _src("onvif-device-information")))
+    return out
 
 
 KINDS: dict[str, Kind] = {
@@ -180,12 +252,11 @@ KINDS: dict[str, Kind] = {
     "favicon-md5": favicon_md5,
     "favicon-mmh3": favicon_mmh3,
     "sadp": _xml(lambda d, s: sadp.observations(sadp.parse(d), s), "sadp"),
-    "dhip": _raw(lambda d, s: dhip.observations(dhip.parse(d), s), "dhip"),
+    "dhip": dhip_kind,
     "dvrip": _raw(lambda d, s: dvrip.observations(dvrip.parse(d), s), "dvrip"),
     "wsd": _xml(lambda d, s: wsd.observations(wsd.parse(d), s), "wsd"),
     "wsd-scopes": wsd_scopes,
-    "onvif-device-information": _xml(lambda d, s: wsd.observations(wsd.parse(d), s),
-                                     "onvif-device-information"),
+    "onvif-device-information": onvif_device_information,
     "isapi": _xml(lambda d, s: isapi.observations(isapi.parse(d), s), "isapi"),
     "ssdp": _raw(lambda d, s: ssdp.observations(ssdp.parse(_crlf(d)), s), "ssdp"),
     "telnet-banner": telnet_banner,

@@ -51,6 +51,7 @@ class Match:
     grade: str
     confidence: float
     fields: tuple[tuple[str, str], ...]
+    shared: bool = False  # the trait is shared with third-party stacks: it never names alone
 
     def get(self, name: str) -> str | None:
         for k, v in self.fields:
@@ -85,7 +86,7 @@ class ProbeError:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     policy: str
-    status: str  # covered | not-covered | unknown
+    status: str  # covered | possible | not-covered | unknown
     reason: str
     references: tuple[str, ...] = ()
 
@@ -114,6 +115,8 @@ class Device:
     risks: tuple[dict[str, Any], ...] = field(default=())
     egress: tuple[dict[str, Any], ...] = field(default=())
     screening: tuple[dict[str, Any], ...] = field(default=())
+    # what the device said that no rule matched (bounded; long values cut with "…")
+    observations: tuple[Observation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -127,4 +130,5 @@ class Device:
         d["risks"] = list(self.risks)
         d["egress"] = list(self.egress)
         d["screening"] = list(self.screening)
+        d["observations"] = [asdict(o) for o in self.observations]
         return d

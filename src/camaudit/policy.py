@@ -12,8 +12,11 @@ The decision, per policy (docs/policies.md explains it to users):
    verdict is ``unknown``: too little evidence is never a guess either way. A brand alone never
    decides: what the attribution data says about it is quoted in the reason, with its grade.
 3. **Covered?** ``covered`` when the maker stands for a covered entity (from the entity's
-   ``since`` date), ``unknown`` when the maker is in the policy's ``review`` list, or when a
-   non-covered maker's device also carries evidence naming a covered maker; else ``not-covered``.
+   ``since`` date) **and** the evidence holds a trait unique to that maker's firmware or two
+   independent traits (``fingerprints.strength``); with less, ``possible``, saying what is
+   missing. ``unknown`` when the maker is in the policy's ``review`` list, or when a
+   non-covered maker's device also carries evidence that alone names a covered maker; else
+   ``not-covered``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from camaudit.attribution import explain, verify_attribution
 from camaudit.errors import RuleError
 from camaudit.fingerprints.matcher import apply
 from camaudit.fingerprints.schema import Rule, load_rules
+from camaudit.fingerprints.strength import Trait, missing, names_alone, strength
 from camaudit.model import GRADES, Device, Verdict
 from camaudit.policy_schema import (
     Covered,
@@ -42,7 +46,7 @@ from camaudit.policy_schema import (
 DEFAULT_POLICIES = ("fcc-covered-list", "ndaa-889")
 _RANK = {g: i for i, g in enumerate(GRADES)}
 
-__all__ = ["DEFAULT_POLICIES", "Policy", "evaluate", "load_policies", "policy_names",
+__all__ = ["DEFAULT_POLICIES", "Policy", "covered_makers", "evaluate", "load_policies", "policy_names",
            "verify_policies", "with_verdicts"]
 
 
@@ -52,6 +56,12 @@ class MakerEvidence:
     grade: str
     rule: str
     confidence: float
+    key: str = ""
+    shared: bool = False
+
+    @property
+    def trait(self) -> Trait:
+        return Trait(self.key, self.grade, self.shared, self.rule, self.confidence)
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +81,8 @@ def maker_evidence(device: Device, rules: dict[str, Rule] | None = None) -> list
         fields = (apply(rule, e.value) if e.value else None) or rule.set
         maker = fields.get("hw.maker")
         if maker is not None:
-            out.append(MakerEvidence(maker, rule.grade, rule.id, rule.confidence))
+            out.append(MakerEvidence(maker, rule.grade, rule.id, rule.confidence, e.key,
+                                     bool(rule.shared)))
     return out
 
 
@@ -98,6 +109,13 @@ def _brand_note(device: Device, maker: str | None) -> str:
 
 def _unknown(policy: Policy, why: str, device: Device, maker: str | None = None) -> Verdict:
     return Verdict(policy.id, "unknown", why + _brand_note(device, maker), policy.references)
+
+
+def covered_makers(policy: Policy, on: dt.date | None = None) -> frozenset[str]:
+    """The makers ``policy`` covers as of ``on`` (default today)."""
+    day = on or dt.date.today()
+    return frozenset(m for c in policy.covers if c.since is None or c.since <= day
+                     for m in c.makers)
 
 
 def _covering(policy: Policy, maker: str, on: dt.date) -> Covered | None:
@@ -141,11 +159,17 @@ def _judge(device: Device, policy: Policy, maker: str | None, confidence: float,
                                 f"{policy.min_confidence:.2f}", device, maker)
     hit = _covering(policy, maker, day)
     if hit is not None:
-        return _covered_verdict(device, policy, hit, basis, maker)
+        traits = [e.trait for e in mine]
+        if strength(traits) in ("unique", "corroborated"):
+            return _covered_verdict(device, policy, hit, basis, maker)
+        return Verdict(policy.id, "possible",
+                       f"{basis} would be covered ({hit.entity}), but {missing(traits)}"
+                       + _brand_note(device, maker), policy.references + hit.references)
     for review in policy.review:
         if review.maker == maker:
             return _unknown(policy, f"{basis}: {review.why}", device, maker)
-    rivals = sorted({e.maker for e in ev if e.maker != maker and _covering(policy, e.maker, day)})
+    rivals = sorted({e.maker for e in ev if e.maker != maker and names_alone(e.grade, e.shared)
+                     and _covering(policy, e.maker, day)})
     if rivals:
         return _unknown(policy, f"{basis}, but other evidence names covered maker(s) "
                                 f"{', '.join(rivals)}", device, maker)

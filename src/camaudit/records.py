@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from camaudit.model import Device, Evidence, Port, ProbeError, Verdict
+from camaudit.model import Device, Evidence, Observation, Port, ProbeError, Verdict
 
 
 def _opt(value: Any) -> str | None:
@@ -22,6 +22,13 @@ def _evidence(raw: Any) -> Evidence:
         raise TypeError(f"evidence entry must be a mapping, not {type(raw).__name__}")
     return Evidence(source=str(raw.get("source", "")), key=str(raw.get("key", "")),
                     value=str(raw.get("value", "")), rule=str(raw.get("rule", "")))
+
+
+def _observation(raw: Any) -> Observation:
+    if not isinstance(raw, dict):
+        raise TypeError("observation entry must be a mapping")
+    return Observation(key=str(raw.get("key", "")), value=str(raw.get("value", "")),
+                       source=str(raw.get("source", "")))
 
 
 def _error(raw: Any) -> ProbeError:
@@ -77,4 +84,5 @@ def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
         risks=tuple(r for r in _seq(raw, "risks") if isinstance(r, dict)),
         egress=tuple(e for e in _seq(raw, "egress") if isinstance(e, dict)),
         screening=tuple(f for f in _seq(raw, "screening") if isinstance(f, dict)),
+        observations=tuple(_observation(o) for o in _seq(raw, "observations")),
     )

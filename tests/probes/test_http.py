@@ -122,3 +122,37 @@ def test_https_uses_tls_and_a_bare_host(make_transport: MakeTransport) -> None:
     assert all(b"\r\nHost: [fd00::5]\r\n" in p for p in t.payloads())
     assert Observation("http.status", "200", "tcp/443 GET /") in result.observations
     assert result.service == "https"
+
+
+def test_redirect_that_echoes_the_asked_path_is_not_evidence(make_transport: MakeTransport
+                                                             ) -> None:
+    """nginx `return 301 https://$host$request_uri` answers /doc/page/login.asp with a Location
+    naming that path: the reply echoes camaudit's request, it is not Hikvision's page."""
+    def answer(call: Any) -> bytes:
+        path = call.payload.split(b" ", 2)[1]
+        return (b"HTTP/1.1 301 Moved Permanently\r\nServer: nginx\r\nLocation: https://"
+                + call.ip.encode() + path + b"\r\nContent-Length: 0\r\n\r\n")
+
+    result = run(HttpProbe(), make_transport(answer), "127.0.0.1", 80)
+    locations = [o.value for o in result.observations if o.key == "http.location"]
+    assert locations == ["https://127.0.0.1/"]
+    assert not any("/doc/page/login.asp" in o.value for o in result.observations)
+
+
+def test_a_hikvision_landing_redirect_is_kept(make_transport: MakeTransport) -> None:
+    t = make_transport({("127.0.0.1", 80, b"GET / "): (
+        b"HTTP/1.1 302 Found\r\nLocation: /doc/page/login.asp?_1629446400000\r\n"
+        b"Content-Length: 0\r\n\r\n")}, default=b"HTTP/1.1 404 Not Found\r\n\r\n")
+    result = run(HttpProbe(), t, "127.0.0.1", 80)
+    assert Observation("http.location", "/doc/page/login.asp?_1629446400000",
+                       "tcp/80 GET /") in result.observations
+
+
+def test_a_server_answering_every_path_alike_adds_nothing(make_transport: MakeTransport
+                                                          ) -> None:
+    page = b"<html><title>Router</title>/ISAPI/System/deviceInfo</html>"
+    t = make_transport(default=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                       % (len(page), page))
+    result = run(HttpProbe(), t, "127.0.0.1", 80)
+    titles = [o for o in result.observations if o.key == "http.title"]
+    assert [o.source for o in titles] == ["tcp/80 GET /"]

@@ -47,6 +47,7 @@ class Matcher:
         return Match(
             rule=rule.id, key=obs.key, value=obs.value, source=obs.source, grade=rule.grade,
             confidence=rule.confidence, fields=tuple(sorted(fields.items())),
+            shared=bool(rule.shared),
         )
 
     def match_all(self, observations: Iterable[Observation]) -> list[Match]:

@@ -10,6 +10,7 @@ A rule file is named after the observation key it matches (``http.header.server.
         pattern: '^(?:Hikvision|DNVRS|DVRDVS)-Webs$'
         grade: firmware            # protocol|firmware|onvif|oui|model|port|identity
         confidence: 0.9            # optional; defaults to the grade's weight
+        shared: ''                 # optional: why other makers' firmware shows this trait too
         source: rapid7/recog xml/http_servers.xml
         set: {hw.maker: Hikvision}
         capture: {1: hw.firmware}  # optional; regex group -> field
@@ -55,6 +56,7 @@ class Rule:
     examples: tuple[Example, ...]
     file: str
     line: int
+    shared: str = ""  # non-empty: third-party stacks show this trait too (it never names alone)
 
     @property
     def where(self) -> str:
@@ -67,7 +69,7 @@ class Rule:
 
 
 _RULE_KEYS = {"id", "description", "pattern", "ignore_case", "grade", "confidence", "source",
-              "set", "capture", "examples", "__line__"}
+              "set", "capture", "examples", "shared", "__line__"}
 
 
 def _str_map(raw: Any, where: str, what: str) -> dict[str, str]:
@@ -141,6 +143,7 @@ def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
         grade=grade, confidence=confidence, source=str(raw["source"]),
         set=_str_map(raw.get("set"), where, "set"), capture=capture,
         examples=tuple(examples), file=filename, line=line,
+        shared=str(raw.get("shared") or ""),
     )
 
 
@@ -160,10 +163,18 @@ def vocab(name: str) -> set[str]:
     return words
 
 
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files of ``directory`` in matching order: its own ``*.yaml`` (the surveillance
+    makers of the ban lists), then each sub-folder's, folders in name order (``cameras/``: other
+    camera makers; ``it/``: routers, printers, NAS and servers)."""
+    return [*sorted(directory.glob("*.yaml")), *sorted(directory.glob("*/*.yaml"))]
+
+
 def load_rules(directory: Path | None = None) -> list[Rule]:
-    """Every rule of every ``*.yaml`` file in ``directory`` (default: the shipped rules)."""
+    """Every rule of every rule file in ``directory`` (default: the shipped rules)."""
     directory = directory or rules_dir()
     rules: list[Rule] = []
-    for path in sorted(directory.glob("*.yaml")):
-        rules.extend(parse_rule_file(path.read_text(encoding="utf-8"), str(path.name)))
+    for path in rule_files(directory):
+        name = path.name if path.parent == directory else f"{path.parent.name}/{path.name}"
+        rules.extend(parse_rule_file(path.read_text(encoding="utf-8"), name))
     return rules

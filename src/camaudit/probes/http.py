@@ -6,6 +6,11 @@ Paths (facts §4): ``/`` (landing page, headers), ``/doc/page/login.asp`` (Hikvi
 password sent), ``/cgi-bin/magicBox.cgi?action=getSystemInfo`` (Dahua CGI; 401 with
 ``Device_CGI`` realm), ``/Login.htm`` (Xiongmai NETSurveillance) and ``/favicon.ico`` (hashed).
 Only GET is ever sent. A port whose ``/`` gives nothing HTTP-like is left alone.
+
+A reply to a vendor path counts only for what it says of its own: a value that echoes the path
+camaudit asked for (``Location: https://host/doc/page/login.asp`` from a server that redirects
+every path to HTTPS, a 404 page quoting the URL) is dropped, and a reply identical to the one
+for ``/`` (a server answering every path alike) adds nothing (``page_observations``).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class HttpProbe:
 
         observations: list[Observation] = []
         errors: list[ProbeError] = []
+        landing: bytes | None = None
         for path in PATHS:
             source = f"tcp/{port} GET {path}"
             ex = await get(path)
@@ -69,7 +75,11 @@ class HttpProbe:
                 if path == "/" or not ex.connected:
                     return ProbeResult(tuple(observations), tuple(errors))
                 continue
-            observations.extend(wire_http.observations(resp, source))
+            if path == "/":
+                landing = resp.body
+                observations.extend(wire_http.observations(resp, source))
+            else:
+                observations.extend(page_observations(resp, path, source, landing))
             if ex.error:
                 errors.append(ProbeError(source, ex.error))
         source = f"tcp/{port} GET {FAVICON}"
@@ -80,6 +90,17 @@ class HttpProbe:
         elif ex.error:
             errors.append(ProbeError(source, ex.error))
         return ProbeResult(tuple(observations), tuple(errors), self.name)
+
+
+def page_observations(resp: wire_http.HttpResponse, path: str, source: str,
+                      landing: bytes | None) -> list[Observation]:
+    """Observations of the reply to ``path`` that are the page's own: none when the reply is the
+    landing page again (same non-empty body as ``/``), and never a value that echoes ``path``."""
+    if landing and resp.body == landing:
+        return []
+    bare = path.split("?", 1)[0]
+    return [o for o in wire_http.observations(resp, source)
+            if o.key in ("http.status", "http.header.layout") or bare not in o.value]
 
 
 def _failure(ex: Exchange, problem: str) -> str:

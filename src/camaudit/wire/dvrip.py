@@ -7,6 +7,7 @@ with ``NetWork.NetCommon``. SystemInfo (1020) carries HardWare/SoftWareVersion/S
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,11 @@ SEARCH_REPLY = 1531
 SYSTEM_INFO = 1020
 HEADER = struct.Struct("<BBHIIHHI")
 _KNOWN = ("NetWork.NetCommon", "SystemInfo")
+# members of the SystemInfo section, for a section pasted without its message around it
+_SYSTEM_INFO_MEMBERS = frozenset({"HardWare", "SoftWareVersion", "SerialNo", "BuildTime",
+                                  "DeviceRunTime", "EncryptVersion", "AlarmInChannel",
+                                  "HardWareVersion", "ExtraChannel", "CombineSwitch"})
+_SESSION = re.compile(r"^0x[0-9A-Fa-f]{1,8}$")
 _FIELDS = {
     "dvrip.model": ("HardWare", "HostName"),
     "dvrip.serial": ("SerialNo", "SN"),
@@ -74,9 +80,19 @@ def parse(data: bytes) -> DvripMessage:
     obj, problem = load_object(data)
     if obj is None:
         return DvripMessage(0, 0, (), False, problem)
-    if not any(k in obj for k in _KNOWN):
-        return DvripMessage(0, 0, (), False, "JSON without NetWork.NetCommon or SystemInfo")
+    if not (any(k in obj for k in _KNOWN) or _is_reply(obj)
+            or len(_SYSTEM_INFO_MEMBERS.intersection(obj)) >= 3):
+        return DvripMessage(0, 0, (), False, "JSON without NetWork.NetCommon or SystemInfo, "
+                                             "nor a DVRIP Ret and SessionID")
     return DvripMessage(0, 0, _flatten(obj), True)
+
+
+def _is_reply(obj: dict[str, Any]) -> bool:
+    """Any DVRIP reply (login, SystemInfo, KeepAlive, config ...): an integer ``Ret`` code and
+    the session as a hexadecimal string (``"SessionID" : "0x0000000F"``), the protocol's form."""
+    ret, session = obj.get("Ret"), obj.get("SessionID")
+    return (isinstance(ret, int) and not isinstance(ret, bool) and isinstance(session, str)
+            and _SESSION.match(session) is not None)
 
 
 def observations(msg: DvripMessage, source: str) -> list[Observation]:

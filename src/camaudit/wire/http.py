@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from camaudit.model import Observation
-from camaudit.wire import isapi
+from camaudit.wire import bodyfmt, isapi
 
 HEAD_LIMIT = 64 * 1024
 BODY_LIMIT = 256 * 1024
@@ -241,8 +241,12 @@ def body_observations(body: bytes, source: str) -> list[Observation]:
     head = text.lstrip("\ufeff \t\r\n")[:5].lower()
     if head.startswith("<?xml") or (head.startswith("<") and head[1:2].isalpha()):
         doc = isapi.parse(body)
-        if doc.valid and doc.root not in ("html", "Envelope"):
+        if doc.valid and doc.root.lower() not in ("html", "envelope", "head", "body"):
             obs.extend(isapi.observations(doc, source))
+    elif head.startswith("{"):
+        obs.extend(bodyfmt.json_observations(text, source))
+    else:
+        obs.extend(bodyfmt.kv_observations(text, source))
     return obs
 
 

@@ -6,6 +6,7 @@ DeviceInfo adds model, firmware, serial, MAC and device type.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from camaudit.model import Observation
@@ -33,11 +34,42 @@ class IsapiDocument:
         return next((v for k, v in self.fields if k == name), None)
 
 
+# The first element's start tag, for a document cut short (a truncated paste, a capture that
+# stopped mid-reply): its name and xmlns still tell the firmware family.
+_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]{0,80})((?:\s+[\w:.-]{1,40}\s*=\s*(?:\"[^\"<]{0,300}\"|'[^'<]{0,300}'))*)\s*/?>")
+_XMLNS = re.compile(r"""\sxmlns\s*=\s*["']\s*([^"'<]{1,300}?)\s*["']""")
+_LEAF = re.compile(r"<([A-Za-z_][\w.-]{0,80})(?:\s[^<>]{0,300})?>([^<>]{1,300})</\1>")
+
+
+def _lenient(data: bytes | str) -> IsapiDocument:
+    """Root name, namespace and complete leaf elements of a document the XML parser refused."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = text[:MAX_LENIENT]
+    body = re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", text, flags=re.DOTALL)
+    m = _FIRST_TAG.search(body)
+    if m is None:
+        return IsapiDocument("", "", (), False, "no element")
+    ns = _XMLNS.search(m.group(2) or "")
+    leaves = tuple((name, value.strip()) for name, value in _LEAF.findall(body[m.end():])
+                   if value.strip())[:256]
+    return IsapiDocument(m.group(1), ns.group(1).strip() if ns else "", leaves, True,
+                         "read leniently: not well-formed XML")
+
+
+MAX_LENIENT = 64 * 1024
+
+
 def parse(data: bytes | str) -> IsapiDocument:
+    """Any ISAPI/PSIA document. Well-formed XML is parsed; a document that is not (cut short,
+    pasted in part) is read leniently for its root, namespace and complete leaf elements. An
+    XML construct the safe parser forbids (entities, DTDs) is never read leniently."""
     root, problem = parse_xml(data)
     if root is None:
-        return IsapiDocument("", "", (), False, problem)
-    return IsapiDocument(local(root.tag), namespace(root.tag), child_texts(root)[:256], True)
+        if problem.startswith("forbidden") or not problem.startswith("bad XML"):
+            return IsapiDocument("", "", (), False, problem)
+        return _lenient(data)
+    return IsapiDocument(local(root.tag), namespace(root.tag).strip(),
+                         child_texts(root)[:256], True)
 
 
 def observations(doc: IsapiDocument, source: str) -> list[Observation]:

@@ -10,8 +10,17 @@ _ITEM = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?$", re.IGNORECASE)
 _SEP = re.compile(r"[,\s]+")
 
 
+# A port line of nmap's normal output: "554/tcp   open  rtsp" (closed/filtered lines are not open)
+_NMAP_LINE = re.compile(r"^\s*(\d{1,5})/(tcp|udp)\s+open(?:\|filtered)?\b", re.MULTILINE)
+_NMAP_HEADER = re.compile(r"^\s*PORT\s+STATE\b", re.MULTILINE)
+
+
 def parse_ports(text: str) -> list[Port]:
-    """Sorted, de-duplicated ports; a bare number means TCP. ValueError names the bad item."""
+    """Sorted, de-duplicated ports; a bare number means TCP. ValueError names the bad item.
+    A paste of nmap's port table (``80/tcp open http`` lines) gives its open ports."""
+    rows = _NMAP_LINE.findall(text[:1_000_000])
+    if rows or _NMAP_HEADER.search(text[:4096]):
+        text = ",".join(f"{p}/{proto}" for p, proto in rows)
     items = [i for i in _SEP.split(text.strip()) if i]
     if not items:
         raise ValueError("no ports given (expected e.g. 80/tcp,554/tcp)")

@@ -65,7 +65,9 @@ def response_complete(buf: bytes) -> bool:
     return len(head.rest) >= min(_length(head.headers), BODY_LIMIT)
 
 
-def parse_response(data: bytes) -> RtspResponse:
+def parse_response(data: bytes, *, lenient: bool = False) -> RtspResponse:
+    """Parse a raw reply. ``lenient`` (pasted text): without Content-Length, a body that
+    starts like SDP (``v=``) is read anyway."""
     head = parse_head(data)
     if not head.valid:
         return RtspResponse(0, "", (), (), b"", False, head.problem)
@@ -76,6 +78,8 @@ def parse_response(data: bytes) -> RtspResponse:
     trimmed = tuple((n, v.strip()) for n, v in raw)
     length = _length(raw)
     body = head.rest[: min(length, BODY_LIMIT)] if length else b""
+    if lenient and not body and head.rest.lstrip().startswith(b"v="):
+        body = head.rest.lstrip()[:BODY_LIMIT]
     return RtspResponse(int(m.group(2)), (m.group(3) or "").strip(), trimmed, raw, body, True,
                         "", m.group(1))
 
