@@ -77,3 +77,21 @@ def test_open_ports_alone_never_name_a_maker() -> None:
     backed = identify([m("port-37777", "port", 0.25, hw_maker="Dahua"),
                        m("layout", "firmware", 0.85, hw_maker="Dahua")])
     assert backed.maker == "Dahua" and backed.confidence > 0.85
+
+
+def test_build_device_keeps_what_no_rule_matched_bounded() -> None:
+    server = Observation("http.header.server", "GoAhead-Webs", "tcp/80 GET /")
+    realm = Observation("http.realm", "hikvision", "tcp/80 GET /")
+    long_title = Observation("http.title", "x" * 1000, "tcp/80 GET /")
+    body = Observation("http.body", "<html>...</html>", "tcp/80 GET /")
+    match = Match("hikvision-realm", "http.realm", "hikvision", "tcp/80 GET /", "firmware", 0.85,
+                  (("hw.maker", "Hikvision"),))
+    d = build_device("127.0.0.9", [], [server, realm, long_title, body, server], [match])
+    assert [o.key for o in d.observations] == ["http.header.server", "http.title"]
+    assert d.observations[1].value.endswith("…") and len(d.observations[1].value) == 201
+    many = [Observation("http.title", f"title {i} " + "y" * 150, "s") for i in range(100)]
+    kept = build_device("127.0.0.9", [], many, []).observations
+    assert 0 < len(kept) < 100
+    assert sum(len(o.key) + len(o.value) + len(o.source) for o in kept) <= 4096
+    assert d.to_json()["observations"][0] == {"key": "http.header.server",
+                                              "value": "GoAhead-Webs", "source": "tcp/80 GET /"}

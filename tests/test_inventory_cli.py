@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from camaudit.cli import _Group
 from camaudit.inventory import ScanMeta, open_store
 from camaudit.inventory_cli import inventory, parse_since
-from camaudit.model import Device, Evidence, Port, Verdict
+from camaudit.model import Device, Evidence, Observation, Port, Verdict
 
 # Scan metadata only: nothing is sent to these addresses.
 SURVEYED = ("10.0.0.0/24",)
@@ -115,3 +115,18 @@ def test_help_has_examples() -> None:
 def test_parse_since() -> None:
     assert parse_since("2025-01-02") == "2025-01-02"
     assert parse_since("2025-01-02T10:00:00+02:00") == "2025-01-02T08:00:00Z"
+
+
+def test_show_lists_what_an_unknown_device_said(tmp_path: Path) -> None:
+    path = str(tmp_path / "said.db")
+    unknown = Device(ip="10.0.0.9", ports=(Port(80),), observations=(
+        Observation("http.header.server", "GoAhead-Webs", "tcp/80 GET /"),
+        Observation("http.realm", "Surveillance Server", "tcp/80 GET /")))
+    with open_store(path) as store:
+        store.save_scan(ScanMeta("2025-03-01T00:00:00Z", SURVEYED, {}, "hq"), [unknown])
+    code, out, _ = run("inventory", "show", "10.0.0.9", "--db", path)
+    assert code == 0
+    assert "no rule matched" in out and "GoAhead-Webs" in out and "Surveillance Server" in out
+    code, out, _ = run("inventory", "show", "10.0.0.9", "--db", path, "--format", "json")
+    said = json.loads(out)["device"]["latest"]["observations"]
+    assert {"key": "http.realm", "value": "Surveillance Server", "source": "tcp/80 GET /"} in said

@@ -119,6 +119,11 @@ def http_body(data: bytes) -> list[Observation]:
 
 
 def rtsp_response(data: bytes) -> list[Observation]:
+    """RTSP replies, or a bare SDP description (a DESCRIBE body pasted without its head)."""
+    stripped = data.lstrip(b"\r\n\t \xef\xbb\xbf")
+    if stripped.startswith(b"v=0"):
+        sdp = stripped[:rtsp.BODY_LIMIT].decode("utf-8", "replace")
+        return [Observation("rtsp.sdp", sdp, _src("rtsp-response"))]
     out: list[Observation] = []
     for message in pasted_messages(data, b"RTSP"):
         resp = rtsp.parse_response(_crlf(message), lenient=True)

@@ -305,3 +305,16 @@ def test_in_headless_chromium_no_errors_sorts_and_filters(tmp_path: Path) -> Non
     got = result(run_chromium(tmp_path, url + "#test-sort=maker&status=covered",
                               "--dump-dom").stdout)
     assert [r["maker"] for r in got["rows"]] == ["Dahua", "Hikvision"]  # type: ignore[union-attr,index]
+
+
+def test_what_an_unknown_device_said_is_shown_escaped_and_possible_is_a_status() -> None:
+    from camaudit.model import Observation
+
+    d = Device(ip="127.0.0.40", observations=(
+        Observation("http.title", "<img src=x onerror=alert(1)>", "tcp/80 GET /"),),
+        verdicts=(Verdict("ndaa-889", "possible", "one shared trait"),))
+    html = render([d], {})
+    assert "What the device said that no rule matched" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    assert status(d) == "possible"
+    assert 'class="status possible"' in html

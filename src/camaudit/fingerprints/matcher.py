@@ -1,4 +1,9 @@
-"""Match observations against rules: rules indexed by key, first matching rule wins (recog)."""
+"""Match observations against rules: rules indexed by key, first matching rule wins (recog).
+
+A rule marked ``shared`` (a trait other makers' firmware shows too) does not end the search:
+its match is kept as reinforcement and the rules after it still get their turn, so a shared
+Hikvision SDP trait cannot hide the rule that names the clone which really sent it.
+"""
 
 from __future__ import annotations
 
@@ -39,23 +44,31 @@ class Matcher:
                 return rule, fields
         return None
 
+    def matches(self, obs: Observation) -> list[Match]:
+        """The first matching rule that is not shared, preceded by any shared rules that
+        matched before it."""
+        out: list[Match] = []
+        for rule in self.by_key.get(obs.key, ()):
+            fields = apply(rule, obs.value)
+            if fields is None:
+                continue
+            out.append(Match(
+                rule=rule.id, key=obs.key, value=obs.value, source=obs.source,
+                grade=rule.grade, confidence=rule.confidence,
+                fields=tuple(sorted(fields.items())), shared=bool(rule.shared)))
+            if not rule.shared:
+                break
+        return out
+
     def match(self, obs: Observation) -> Match | None:
-        hit = self.first(obs.key, obs.value)
-        if hit is None:
-            return None
-        rule, fields = hit
-        return Match(
-            rule=rule.id, key=obs.key, value=obs.value, source=obs.source, grade=rule.grade,
-            confidence=rule.confidence, fields=tuple(sorted(fields.items())),
-            shared=bool(rule.shared),
-        )
+        """The deciding match for ``obs``: the first non-shared one, else the first shared."""
+        found = self.matches(obs)
+        return next((m for m in found if not m.shared), found[0] if found else None)
 
     def match_all(self, observations: Iterable[Observation]) -> list[Match]:
         out: list[Match] = []
         for obs in observations:
-            m = self.match(obs)
-            if m is not None:
-                out.append(m)
+            out.extend(self.matches(obs))
         return out
 
 

@@ -6,8 +6,9 @@ For every rule it checks (each failure is a ``file:line: message`` string):
 * the file's key is in ``vocab/keys.txt``, set/capture fields in ``vocab/fields.txt``, makers,
   brands and device types in their vocabularies;
 * capture groups: the groups named in ``capture`` are exactly the pattern's groups;
-* every example matches its rule, **and no earlier rule for the same key** (shadowing), and
-  yields exactly the fields it expects;
+* every example matches its rule, **and no earlier rule for the same key** (shadowing; a shared
+  rule shadows nothing, since matching goes on past it), and yields exactly the fields it
+  expects;
 * a rule that names a maker matches none of the generic negatives (plain web servers, bare RTSP
   replies, other vendors' banners), unless the negative entry is that maker's own.
 """
@@ -95,7 +96,7 @@ def verify(rules: list[Rule] | None = None, negatives: list[Negative] | None = N
                 problems.append(f"{at}: rule {rule.id}: example {ex.value!r} does not match")
                 continue
             for prior in before:
-                if apply(prior, ex.value) is not None:
+                if not prior.shared and apply(prior, ex.value) is not None:
                     problems.append(f"{at}: rule {rule.id}: example {ex.value!r} is shadowed by "
                                     f"earlier rule {prior.id} ({prior.where})")
                     break

@@ -23,10 +23,19 @@ SEARCH_REPLY = 1531
 SYSTEM_INFO = 1020
 HEADER = struct.Struct("<BBHIIHHI")
 _KNOWN = ("NetWork.NetCommon", "SystemInfo")
-# members of the SystemInfo section, for a section pasted without its message around it
-_SYSTEM_INFO_MEMBERS = frozenset({"HardWare", "SoftWareVersion", "SerialNo", "BuildTime",
-                                  "DeviceRunTime", "EncryptVersion", "AlarmInChannel",
-                                  "HardWareVersion", "ExtraChannel", "CombineSwitch"})
+# members of the SystemInfo and General.General sections, for a section pasted without its
+# message around it (three of one set make it a DVRIP section)
+_SECTION_MEMBERS = (
+    frozenset({"HardWare", "SoftWareVersion", "SerialNo", "BuildTime", "DeviceRunTime",
+               "EncryptVersion", "AlarmInChannel", "HardWareVersion", "ExtraChannel",
+               "CombineSwitch"}),
+    frozenset({"AutoLogout", "FontSize", "IranCalendarEnable", "LocalNo", "MachineName",
+               "OverWrite", "ScreenAutoShutdown", "ScreenSaveTime", "VideoOutPut"}),
+)
+# a reply cut short (a truncated paste) still shows the protocol's Ret and SessionID members
+_RET = re.compile(r'"Ret"\s*:\s*(\d{1,6})\b')
+_SESSION_MEMBER = re.compile(r'"SessionID"\s*:\s*"(0x[0-9A-Fa-f]{1,8})"')
+_STRING_MEMBER = re.compile(r'"(\w{1,40})"\s*:\s*"([^"\\]{0,200})"')
 _SESSION = re.compile(r"^0x[0-9A-Fa-f]{1,8}$")
 _FIELDS = {
     "dvrip.model": ("HardWare", "HostName"),
@@ -79,12 +88,22 @@ def parse(data: bytes) -> DvripMessage:
         return DvripMessage(msg_id, session, _flatten(obj), True)
     obj, problem = load_object(data)
     if obj is None:
-        return DvripMessage(0, 0, (), False, problem)
+        return _cut_short(data) or DvripMessage(0, 0, (), False, problem)
     if not (any(k in obj for k in _KNOWN) or _is_reply(obj)
-            or len(_SYSTEM_INFO_MEMBERS.intersection(obj)) >= 3):
+            or any(len(members.intersection(obj)) >= 3 for members in _SECTION_MEMBERS)):
         return DvripMessage(0, 0, (), False, "JSON without NetWork.NetCommon or SystemInfo, "
                                              "nor a DVRIP Ret and SessionID")
     return DvripMessage(0, 0, _flatten(obj), True)
+
+
+def _cut_short(data: bytes) -> DvripMessage | None:
+    """A DVRIP reply whose JSON is cut short: its Ret and hexadecimal SessionID members, and the
+    complete string members before the cut."""
+    text = data[:MAX_JSON].decode("utf-8", "replace")
+    if _RET.search(text) is None or _SESSION_MEMBER.search(text) is None:
+        return None
+    fields = tuple((k, v.strip()) for k, v in _STRING_MEMBER.findall(text)[:256] if v.strip())
+    return DvripMessage(0, 0, fields, True, "read leniently: JSON cut short")
 
 
 def _is_reply(obj: dict[str, Any]) -> bool:
