@@ -116,8 +116,10 @@ def test_lab_devices_get_policy_verdicts(lab_scan: Any) -> None:
 
 def test_lab_devices_carry_the_risks_their_maker_model_and_firmware_support(lab_scan: Any
                                                                              ) -> None:
-    """A loopback scan reads no model or firmware off the lab's devices, so only the rule
-    that names no series (CVE-2021-36260, any Hikvision firmware) can apply, as "possible"."""
+    """A loopback scan reads no firmware off the lab's devices, and a model only where a page
+    gives it (dahua-cgi's open getSystemInfo): the Hikvision rule that names no series
+    (CVE-2021-36260, any Hikvision firmware) applies as "possible", and the Dahua series rules
+    to the model read, also "possible" without a firmware version."""
     truth, devices, _ = lab_scan
     by_ip = {d.ip: d for d in devices}
     hikvision = 0
@@ -126,7 +128,11 @@ def test_lab_devices_carry_the_risks_their_maker_model_and_firmware_support(lab_
         if d is None:
             continue
         got = [(r["cve"], r["status"]) for r in d.risks]
-        if d.maker == "Hikvision":
+        if t.profile == "dahua-cgi":
+            assert d.model == "IPC-HDW5831R-ZE" and d.firmware is None
+            assert got and all(cve.startswith("CVE-") and status == "possible"
+                               for cve, status in got), got
+        elif d.maker == "Hikvision":
             hikvision += 1
             assert got == [("CVE-2021-36260", "possible")], t.profile
             assert "versions are not known to camaudit" in d.risks[0]["basis"]

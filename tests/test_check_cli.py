@@ -216,3 +216,54 @@ def test_check_and_report_judge_risks_anew(tmp_path: Path) -> None:
         assert code in (0, 1), out
         risks = {r["cve"]: r["status"] for r in json.loads(out)["devices"][0]["risks"]}
         assert risks == {"CVE-2017-7921": "affected", "CVE-2021-36260": "possible"}
+
+
+# ---------------------------------------------------------------- hostile inputs (issue 12)
+@pytest.mark.parametrize("body", [
+    '{"devices": [{"ip": "127.0.0.1", "confidence": NaN}]}',
+    '{"devices": [{"ip": "127.0.0.1", "confidence": 1e400}]}',
+    '{"devices": [{"ip": "127.0.0.1", "ports": [' + "9" * 5000 + "]}]}",
+    '{"devices": [{"ip": "127.0.0.1", "brand": "\\ud800"}]}',
+    "[" * 50_000 + "]" * 50_000,
+    '{"ip": "127.0.0.1", "confidence": Infinity}\n{"ip": "127.0.0.2"}\n',
+])
+def test_hostile_scan_files_exit_2_with_one_line(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(body, encoding="utf-8", errors="surrogatepass")
+    for command in ("check", "report"):
+        args = [command, "--input", str(path)] + (["--format", "json"] if command == "report"
+                                                  else [])
+        code, out, err = run(*args)
+        assert code == 2, (command, err)  # was 1 ("covered found") with a traceback
+        assert err.startswith(f"camaudit: error: {path}") and err.count("\n") == 1
+
+
+def test_scan_file_with_a_bom_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"devices": RECORDS[2:3]}).encode())
+    code, out, _ = run("check", "--input", str(path), "--format", "json")
+    assert code == 0 and json.loads(out)["devices"][0]["ip"] == RECORDS[2]["ip"]
+
+
+def test_dev_zero_as_input_is_refused_not_read_without_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from camaudit import jsonfile
+
+    monkeypatch.setattr(jsonfile, "MAX_JSON_BYTES", 1 << 20)
+    monkeypatch.setattr(jsonfile.read_text, "__defaults__", ("file", 1 << 20))
+    code, _, err = run("check", "--input", "/dev/zero")
+    assert code == 2 and "larger than 1048576 bytes" in err
+
+
+def test_device_strings_reach_the_terminal_without_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps({"devices": [
+        _record("10.0.0.9", "Hikvision", None, brand="\x1b]0;owned\x07Acme\x1b]52;c;ZXZpbA==\x07")
+    ]}), encoding="utf-8")
+    code, out, _ = run("check", "--input", str(path))
+    assert "Acme" in out and "\x1b" not in out and "\x07" not in out
+    code, out, _ = run("check", "--input", str(path), "--format", "json")
+    assert json.loads(out)["devices"][0]["brand"].startswith("\x1b]0;owned")  # JSON keeps it
+    code, out, _ = run("check", "--input", str(path), "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert all(len(r) == len(rows[0]) for r in rows)

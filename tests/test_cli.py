@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from camaudit.cli import cli
+from camaudit.errors import UsageError
 
 NEGATIVES = Path(__file__).parent / "data" / "negatives"
 
@@ -98,3 +100,64 @@ def test_rules_verify_covers_the_risk_rules(monkeypatch: pytest.MonkeyPatch) -> 
                         lambda: ["hikvision.yaml:9: CVE-2017-7921: broken"])
     code, out, _ = run("rules", "verify")
     assert code == 1 and "hikvision.yaml:9: CVE-2017-7921: broken" in out
+
+
+# ---------------------------------------------------------------- internal errors (issue 12)
+def _boom_group() -> click.Group:
+    from camaudit.cli import _Group
+
+    group = _Group("camaudit")
+
+    @group.command()
+    def boom() -> None:
+        """Fail the way a bug does."""
+        raise KeyError("http://admin:hunter2@10.0.0.1/")
+
+    @group.command()
+    def usage() -> None:
+        """Fail the way bad input does."""
+        raise UsageError("bad target 'x'")
+
+    return group
+
+
+def test_an_unexpected_error_exits_3_with_one_line_never_1(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAMAUDIT_DEBUG", raising=False)
+    result = CliRunner().invoke(_boom_group(), ["boom"])
+    assert result.exit_code == 3  # 1 would read as "findings"
+    line = result.stderr
+    assert line.startswith("camaudit: internal error: KeyError:") and line.count("\n") == 1
+    assert "please report it" in line and "CAMAUDIT_DEBUG=1" in line
+    assert "Traceback" not in line and "hunter2" not in line
+    result = CliRunner().invoke(_boom_group(), ["usage"])
+    assert result.exit_code == 2 and result.stderr == "camaudit: error: bad target 'x'\n"
+
+
+def test_debug_env_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAMAUDIT_DEBUG", "1")
+    result = CliRunner().invoke(_boom_group(), ["boom"])
+    assert result.exit_code == 3 and "Traceback" in result.stderr
+
+
+def test_scan_refuses_an_unusable_inventory_before_the_work(tmp_path: Path) -> None:
+    code, _, err = run("scan", "127.0.0.251", "-p", "9", "--timeout", "0.3", "-q",
+                       "--db", str(tmp_path))
+    assert code == 2 and "is not a file" in err and err.count("\n") == 1
+
+
+def test_scan_results_survive_an_inventory_that_fails_when_recording(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from camaudit import inventory
+    from camaudit.errors import InventoryError
+
+    def broken(*_: object, **__: object) -> int:
+        raise InventoryError("inventory x: disk full")
+
+    monkeypatch.setattr(inventory, "record_scan", broken)
+    out_file = tmp_path / "scan.json"
+    code, _, err = run("scan", "127.0.0.251", "-p", "9", "--timeout", "0.3", "--format", "json",
+                       "-o", str(out_file), "-q", "--db", str(tmp_path / "inv.db"))
+    assert code == 2
+    assert json.loads(out_file.read_text())["devices"] == []
+    assert "disk full" in err and f"they are in {out_file}" in err

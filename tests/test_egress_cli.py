@@ -176,3 +176,64 @@ def test_devices_file_excludes_inventory_options(tmp_path: Path) -> None:
         r = CliRunner().invoke(egress, [str(cap), "--devices", str(scan), *extra])
         assert isinstance(r.exception, UsageError), extra
     assert not (tmp_path / "x.db").exists()
+
+
+def test_an_unusable_inventory_is_refused_before_the_work(tmp_path: Path) -> None:
+    from camaudit.errors import InventoryError
+
+    cap, _ = _files(tmp_path)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database at all " * 100)
+    missing = tmp_path / "never-read.pcap"  # would be a UsageError if it were reached
+    r = CliRunner().invoke(egress, [str(missing), "--db", str(bad)])
+    assert isinstance(r.exception, InventoryError), r.exception
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = CliRunner().invoke(egress, [str(cap), "--db", str(blocker / "inv.db")])
+    assert isinstance(r.exception, InventoryError) and "not a writable directory" in str(
+        r.exception)
+
+
+def test_results_are_written_when_recording_fails(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import camaudit.egress.record as record
+    from camaudit.errors import InventoryError
+
+    def broken(*args: object) -> int:
+        raise InventoryError("inventory x.db: database is locked")
+
+    monkeypatch.setattr(record, "record_egress", broken)
+    cap, _ = _files(tmp_path)
+    out = tmp_path / "egress.json"
+    r = CliRunner().invoke(egress, [str(cap), "--db", str(tmp_path / "inv.db"), "--format",
+                                    "json", "-o", str(out)])
+    assert isinstance(r.exception, InventoryError)
+    assert f"the results are in {out}" in str(r.exception)
+    assert json.loads(out.read_text())["devices"]
+
+
+def test_csv_cells_are_defused_and_table_has_no_escapes(tmp_path: Path) -> None:
+    from tests.egress.pcapgen import client_hello, ipv4, tcp
+
+    sni = "=cmd|' /C calc'!A0.example.com"
+    osc = "\x1b]0;owned\x07x.example.com"
+    cap = tmp_path / "evil.pcap"
+    cap.write_bytes(pcap_bytes([(1_700_000_000.0, ipv4(HIK, "47.88.1.1", 6,
+                                                       tcp(40000, 443, client_hello(sni)))),
+                                (1_700_000_001.0, ipv4(HIK, "47.88.1.2", 6,
+                                                       tcp(40001, 443, client_hello(osc))))]))
+    r = CliRunner().invoke(egress, [str(cap), "--no-db", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(r.stdout, newline="")))
+    assert rows and not any(v.startswith(("=", "+", "-", "@")) for row in rows
+                            for v in row.values())
+    assert any(row["destination"] == "'" + sni.lower() for row in rows)
+    r = CliRunner().invoke(egress, [str(cap), "--no-db"])
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "x.example.com" in r.stdout
+
+
+def test_devices_that_are_not_addresses_are_bad_input(tmp_path: Path) -> None:
+    cap, _ = _files(tmp_path)
+    scan = tmp_path / "scan.json"
+    scan.write_text(json.dumps({"devices": [{"ip": HIK}, {"ip": "camera-1"}]}))
+    r = CliRunner().invoke(egress, [str(cap), "--devices", str(scan)])
+    assert isinstance(r.exception, UsageError)
+    assert str(r.exception) == f"{scan}: device 1: field ip: 'camera-1' is not an IP address"

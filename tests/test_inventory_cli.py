@@ -130,3 +130,34 @@ def test_show_lists_what_an_unknown_device_said(tmp_path: Path) -> None:
     code, out, _ = run("inventory", "show", "10.0.0.9", "--db", path, "--format", "json")
     said = json.loads(out)["device"]["latest"]["observations"]
     assert {"key": "http.realm", "value": "Surveillance Server", "source": "tcp/80 GET /"} in said
+
+
+def test_terminal_output_strips_escapes_json_keeps_them(tmp_path: Path) -> None:
+    path = str(tmp_path / "inv.db")
+    store = open_store(path)
+    page = "<title>\x1b]0;owned\x07Cam\x1b]8;;http://evil/\x1b\\x\x1b]8;;\x1b\\</title>"
+    store.save_scan(ScanMeta("2025-01-01T00:00:00Z", SURVEYED, {}, "hq"), [
+        Device(ip="10.0.0.5", maker="Hikvision", brand="\x9d52;c;ZXZpbA==\x9cLTS",
+               evidence=(Evidence("tcp/80 GET /", "http.body", page, "hik-title"),))])
+    store.close()
+    for args in (("show", "10.0.0.5"), ("list",)):
+        code, out, _ = run("inventory", *args, "--db", path)
+        assert code == 0 and "\x1b" not in out and "\x9d" not in out and "\x07" not in out
+    code, out, _ = run("inventory", "show", "10.0.0.5", "--db", path)
+    assert "Cam" in out and "LTS" in out
+    code, out, _ = run("inventory", "show", "10.0.0.5", "--db", path, "--format", "json")
+    assert json.loads(out)["device"]["evidence"][0]["value"] == page
+
+
+def test_a_corrupt_row_is_skipped_with_one_line(db: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sightings SET record = '[[[' WHERE ip = '10.0.0.7'")
+    conn.commit()
+    conn.close()
+    code, out, err = run("inventory", "list", "--db", db, "--format", "csv")
+    assert code == 0 and "10.0.0.5" in out and "10.0.0.7" not in out
+    assert err.count("\n") == 1 and "10.0.0.7" in err and "corrupt record skipped" in err
+    code, out, err = run("inventory", "show", "10.0.0.5", "--db", db)
+    assert code == 0 and err == ""

@@ -158,3 +158,65 @@ def test_every_emitted_key_is_in_the_vocabulary() -> None:
     emitted = {o.key for kind, (data, _) in CASES.items() for o in KINDS[kind](data)}
     assert emitted <= vocab
     assert len(emitted) >= 45
+
+
+def _pairs(kind: str, data: bytes) -> set[tuple[str, str]]:
+    return {(o.key, o.value) for o in KINDS[kind](data)}
+
+
+def test_a_header_block_without_status_line_is_read() -> None:
+    got = _pairs("http-response", b"Server: DNVRS-Webs\nWWW-Authenticate: Basic realm=\"x\"\n")
+    assert ("http.header.server", "DNVRS-Webs") in got and ("http.realm", "x") in got
+    assert not any(k == "http.status" for k, _ in got)
+    got = _pairs("rtsp-response", b"CSeq: 2\nServer: Dahua Rtsp Server\n")
+    assert ("rtsp.server", "Dahua Rtsp Server") in got
+
+
+def test_a_pasted_exchange_gives_every_reply_and_no_request() -> None:
+    paste = (b"OPTIONS rtsp://h/ RTSP/1.0\nCSeq: 1\n\nRTSP/1.0 200 OK\nCSeq: 1\n"
+             b"Server: Rtsp Server/3.0\n\nDESCRIBE rtsp://h/ RTSP/1.0\nCSeq: 2\n\n"
+             b"RTSP/1.0 401 Unauthorized\nCSeq: 2\nWWW-Authenticate: Digest realm=\"Login to "
+             b"4K01FD2PAJ6E3FF\", nonce=\"1\"\n\n")
+    got = _pairs("rtsp-response", paste)
+    assert ("rtsp.status", "200") in got and ("rtsp.status", "401") in got
+    assert ("rtsp.realm", "Login to 4K01FD2PAJ6E3FF") in got
+    assert ("rtsp.server", "Rtsp Server/3.0") in got
+
+
+def test_a_bare_sdp_paste_is_an_sdp_observation() -> None:
+    got = KINDS["rtsp-response"](b"v=0\no=- 1 1 IN IP4 0.0.0.0\ns=Media Presentation\n")
+    assert [o.key for o in got] == ["rtsp.sdp"]
+
+
+def test_onvif_device_information_fragments_and_dumps() -> None:
+    fragment = (b"<tds:GetDeviceInformationResponse><tds:Manufacturer>Dahua</tds:Manufacturer>"
+                b"<tds:Model>IPC-HDW1025C</tds:Model></tds:GetDeviceInformationResponse>")
+    assert _pairs("onvif-device-information", fragment) == {
+        ("onvif.manufacturer", "Dahua"), ("onvif.model", "IPC-HDW1025C")}
+    dump = b"Manufacturer: HIKVISION\nModel: DS-2CD2143G0-I\nFirmware Version: V5.5.0\n"
+    assert _pairs("onvif-device-information", dump) == {
+        ("onvif.manufacturer", "HIKVISION"), ("onvif.model", "DS-2CD2143G0-I"),
+        ("onvif.firmware", "V5.5.0")}
+    assert KINDS["onvif-device-information"](b"nothing here") == []
+
+
+def test_an_isapi_event_stream_part_and_a_cut_document_are_read() -> None:
+    part = (b"--boundary\nContent-Type: application/xml\nContent-Length: 99\n\n"
+            b"<EventNotificationAlert version=\"2.0\" xmlns=\"\nhttp://www.hikvision.com/ver20/"
+            b"XMLSchema\">\n<ipAddress>10.0.0.1</ipAddress>\n<eventType>VMD")
+    got = _pairs("isapi", part)
+    assert ("isapi.root", "EventNotificationAlert") in got
+    assert ("isapi.namespace", "http://www.hikvision.com/ver20/XMLSchema") in got
+
+
+def test_dhip_kind_reads_other_dahua_json_messages() -> None:
+    got = _pairs("dhip", b'{"result":false,"params":{"realm":"Login to 907F3C6C73FEDA77"},'
+                         b'"error":{"code":268632079},"id":0,"session":2869194125}')
+    assert ("json.keys", "error,id,params,result,session") in got
+    assert ("json.field", "error.code=268632079") in got
+
+
+def test_open_ports_reads_an_nmap_port_table() -> None:
+    table = b"PORT      STATE  SERVICE\n80/tcp    open   http\n23/tcp    closed telnet\n" \
+            b"34567/tcp open   dhanalakshmi\n"
+    assert _pairs("open-ports", table) == {("ports.open", "80/tcp,34567/tcp")}

@@ -51,10 +51,10 @@ def test_lab_up_list_down_in_background(tmp_path: Path) -> None:
 @pytest.mark.lab
 def test_demo_scans_the_lab_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
-    result = CliRunner().invoke(cli, ["demo", "--net", "127.75.0.0/24", "--devices", "12",
+    result = CliRunner().invoke(cli, ["demo", "--net", "127.75.0.0/24", "--devices", "16",
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     makers = {d["maker"] for d in doc["devices"]}
     assert {"Hikvision", "Dahua", "Xiongmai"} <= makers
-    assert "maker right for 12/12 lab devices" in result.stderr
+    assert "maker right for 16/16 lab devices" in result.stderr

@@ -55,3 +55,20 @@ def test_exit_with_problems(problems: list[str], code: int,
     assert info.value.code == code
     assert out == "".join(p + "\n" for p in problems)
     assert err == f"3 rules, {len(problems)} problem(s)\n"
+
+
+def test_csv_text_defuses_formulas_and_quotes_line_breaks() -> None:
+    import csv
+    import io
+
+    from camaudit.output import csv_cell, csv_text
+
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x", "ok", None,
+                                  3)] == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=x", "'\r=x",
+                                          "ok", "", "3"]
+    text = csv_text([["Hik\r=cmd|' /C calc'!A0", "b"], ["x\ny", "=2"]], ("h1", "h2"))
+    assert text.endswith("\r\n") and "\r=cmd" in text
+    # a bare CR inside a cell is quoted: a spreadsheet sees three rows, not a new one
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["h1", "h2"], ["Hik\r=cmd|' /C calc'!A0", "b"], ["x\ny", "'=2"]]
+    assert '"Hik\r=cmd' in text and '"x\ny"' in text

@@ -114,3 +114,37 @@ def test_device_record_errors_and_example_shorthand() -> None:
         device_from_record({"ip": "x", "evidence": "hikvision-webs"})
     ex = device_from_record({"evidence": ["hikvision-webs"]}, example=True)
     assert ex.ip == "example" and ex.evidence[0].rule == "hikvision-webs"
+
+
+# ---------------------------------------------------------------- hostile files (issue 12)
+@pytest.mark.parametrize(("makers", "message"), [
+    ("[Hikvisionn]", "p.yaml:8: covers entry: field 'makers' 'Hikvisionn' is not a maker in "
+                     "vocab/makers.txt (did you mean 'Hikvision'?)"),
+    ("[hikvision]", "p.yaml:8: covers entry: field 'makers' 'hikvision' is not a maker in "
+                    "vocab/makers.txt (did you mean 'Hikvision'?)"),
+    ("[Dahua, Nonesuch Corp]", "p.yaml:8: covers entry: field 'makers' 'Nonesuch Corp' is not"),
+])
+def test_makers_must_be_spelled_as_in_the_vocabulary(makers: str, message: str) -> None:
+    # a misspelt maker used to pass and silently make every Hikvision device not-covered
+    text = MINIMAL.format(extra="", device="{maker: Hikvision}").replace("[Hikvision]", makers)
+    with pytest.raises(RuleError) as e:
+        parse_policy_file(text, "p.yaml")
+    assert str(e.value).startswith(message), str(e.value)
+
+
+def test_alias_bomb_and_impossible_date_in_a_policy_are_one_line_errors() -> None:
+    from tests.test_yamlfile import _bomb
+
+    bomb = MINIMAL.format(extra="", device="{maker: Hikvision}") + _bomb().replace(
+        "since: ", "thresholds: {min_confidence: ") .rstrip() + "}\n"
+    with pytest.raises(RuleError, match="aliases expand past"):
+        parse_policy_file(bomb, "p.yaml")
+    dated = MINIMAL.format(extra="", device="{maker: Hikvision}").replace(
+        "grade: B}", "grade: B, since: 2025-13-45}")
+    with pytest.raises(RuleError, match=r"^p.yaml:8: invalid YAML: '2025-13-45' is not a valid"):
+        parse_policy_file(dated, "p.yaml")
+
+
+def test_policy_file_from_a_device_is_bounded() -> None:
+    with pytest.raises(RuleError, match=r"^/dev/zero:0: policy file is larger than"):
+        read_policy(Path("/dev/zero"))

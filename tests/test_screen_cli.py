@@ -291,12 +291,14 @@ def test_no_db_writes_nothing(tmp_path: Path) -> None:
     assert not db.exists() and not Path(os.environ["CAMAUDIT_DB"]).exists()
 
 
-def test_nothing_served_records_nothing(tmp_path: Path) -> None:
+def test_nothing_served_is_an_error_and_records_nothing(tmp_path: Path) -> None:
     db = tmp_path / "inv.db"
     with serve_camera() as (url, _):
-        code, out, _ = _run("--device", url, "--user", USER, "--password-file",
+        code, _, exc = _run("--device", url, "--user", USER, "--password-file",
                             str(_pw(tmp_path)), "--db", str(db))
-    assert code == 0 and "nothing recorded" in out and not db.exists()
+    # every path 404 and no ONVIF: nothing was screened, so "0 findings" would be a false clean
+    assert isinstance(exc, UsageError) and not db.exists()  # the CLI group: exit 2
+    assert "no capability document could be fetched" in str(exc) and "HTTP 404" in str(exc)
 
 
 def test_paths_are_never_recorded(tmp_path: Path) -> None:
@@ -327,10 +329,10 @@ def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
     paths = [p.path for p in load_ruleset().device_paths]
     cap = "/ISAPI/Smart/capabilities"
 
-    def run(ip: str, pw: Path) -> tuple[int, dict[str, Any], str]:
+    def run(ip: str, pw: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
         result = CliRunner().invoke(cli, ["screen", "--device", f"http://{ip}/", "--user",
                                           LAB_USER, "--password-file", str(pw), "--no-db",
-                                          "--format", "json"])
+                                          "--format", "json", *extra])
         out = result.output
         return result.exit_code, json.loads(out[out.index("{\n  \"camaudit\""):]), out
 
@@ -355,14 +357,20 @@ def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
         assert reasons.pop(onvif_call).startswith("no ONVIF analytics (")
         assert set(reasons.values()) == {"HTTP 404"}
 
-        code, doc, out = run(ips["plain-camera"], good)
+        # plain-camera wants Basic over plain http: refused unless the operator allows it
+        basic = CliRunner().invoke(cli, ["screen", "--device", f"http://{ips['plain-camera']}/",
+                                         "--user", LAB_USER, "--password-file", str(good),
+                                         "--no-db"])
+        assert basic.exit_code == 2 and "Basic authentication over plain http" in basic.stderr
+        code, doc, out = run(ips["plain-camera"], good, "--allow-plain-basic")
         assert code == 0 and doc["findings"] == [] and doc["screen"]["files"] == 1
 
         for profile in ("analytics-camera", "plain-camera"):
             # Nothing could be read: an error, never a clean bill of health.
             refused = CliRunner().invoke(cli, ["screen", "--device", f"http://{ips[profile]}/",
                                                "--user", LAB_USER, "--password-file", str(bad),
-                                               "--no-db", "--format", "json"])
+                                               "--no-db", "--format", "json",
+                                               "--allow-plain-basic"])
             assert refused.exit_code == 2
             assert (f"camaudit: error: http://{ips[profile]}/ refused the credentials of user "
                     f"'{LAB_USER}'") in refused.stderr

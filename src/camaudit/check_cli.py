@@ -8,7 +8,6 @@ turns them into one line and exit status 2.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -36,21 +35,22 @@ def _record(raw: Any, where: str) -> Device:
         return device_from_record(raw)
     except KeyError as e:
         raise UsageError(f"{where}: device record lacks field {e}") from e
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, ArithmeticError) as e:
         raise UsageError(f"{where}: not a device record: {e}") from e
 
 
 def read_devices(path: Path) -> list[Device]:
-    """Device records from a scan JSON document, a JSON list, or JSONL (one record per line)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read '{path}': {getattr(e, 'strerror', None) or e}") from e
+    """Device records from a scan JSON document, a JSON list, or JSONL (one record per line),
+    read and checked by ``jsonfile`` (size, depth, numbers, text: one-line errors)."""
+    from camaudit.jsonfile import parse
+    from camaudit.jsonfile import read_text as read_json_text
+
+    text = read_json_text(path, "scan file")
     stripped = text.lstrip()
     if not stripped:
         raise UsageError(f"{path}:1: empty input: expected scan JSON or JSONL device records")
     try:
-        doc = json.loads(text)
+        doc = parse(text, str(path))
     except json.JSONDecodeError as e:
         if e.msg == "Extra data" and stripped.startswith("{"):
             return _read_lines(path, text)
@@ -68,12 +68,14 @@ def read_devices(path: Path) -> list[Device]:
 
 
 def _read_lines(path: Path, text: str) -> list[Device]:
+    from camaudit.jsonfile import parse
+
     out: list[Device] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
+            raw = parse(line, f"{path}:{n}")
         except json.JSONDecodeError as e:
             raise UsageError(f"{path}:{n}: invalid JSON line: {e.msg}") from e
         out.append(_record(raw, f"{path}:{n}"))
@@ -95,31 +97,28 @@ def render_table(devices: Sequence[Device]) -> str:
     from rich.table import Table
     from rich.text import Text
 
+    from camaudit.console import printable
+
     table = Table(title=f"camaudit check: {len(devices)} device(s)", title_justify="left")
     for col in ("IP", "Maker", "Brand", "Policy", "Status", "Reason"):
         table.add_column(col, overflow="fold")
     for d in devices:
         for v in d.verdicts:
-            table.add_row(Text(d.ip), Text(d.maker or "-"), Text(d.brand or "-"), Text(v.policy),
-                          Text(v.status), Text(v.reason))
+            # device strings without terminal escapes (rich strips CSI, not OSC)
+            table.add_row(*(Text(printable(x)) for x in (d.ip, d.maker or "-", d.brand or "-",
+                                                        v.policy, v.status, v.reason)))
     out = io.StringIO()
     Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
     return out.getvalue()
 
 
 def render_csv(devices: Sequence[Device]) -> str:
-    from camaudit.reports.csv_report import _cell
+    from camaudit.output import csv_text
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for d in devices:
-        for v in d.verdicts:
-            values = (d.ip, d.mac, d.maker, d.brand, d.model, str(d.relabeled).lower(),
+    return csv_text(((d.ip, d.mac, d.maker, d.brand, d.model, str(d.relabeled).lower(),
                       f"{d.confidence:.2f}", v.policy, v.status, v.reason,
-                      "; ".join(v.references))
-            w.writerow([_cell(x) for x in values])
-    return buf.getvalue()
+                      "; ".join(v.references)) for d in devices for v in d.verdicts),
+                    CSV_COLUMNS)
 
 
 def render_json(devices: Sequence[Device], meta: dict[str, Any]) -> str:

@@ -1,12 +1,15 @@
 """Command line: argument parsing, output routing and exit codes. The work happens elsewhere.
 
-Exit codes: 0 done, 1 findings, 2 usage or input error (one line on stderr naming the problem).
+Exit codes: 0 done, 1 findings, 2 usage or input error (one line on stderr naming the problem),
+3 internal error (a bug: one line saying how to report it; ``CAMAUDIT_DEBUG=1`` shows the
+traceback). An unexpected exception never exits 1, which would read as "findings".
 Machine output goes to stdout or ``-o FILE``; progress and logs go to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -14,26 +17,62 @@ from typing import Any, NoReturn
 import click
 
 from camaudit import __version__
-from camaudit.errors import CamauditError, UsageError
-from camaudit.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
+from camaudit.errors import CamauditError, InventoryError, UsageError
+from camaudit.output import (
+    HELP_SETTINGS,
+    exit_with_problems,
+    not_recorded,
+    record_options,
+    write_output,
+)
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"camaudit: error: {message}", err=True)
+    from camaudit.redact import redact
+
+    click.echo(f"camaudit: error: {redact(message)}", err=True)
     sys.exit(2)
 
 
 
+INTERNAL_ERROR = 3
+REPORT_HINT = ("please report it with the command line you ran and this message "
+               "(CAMAUDIT_DEBUG=1 shows the traceback)")
+
+
+def _internal_error(e: BaseException) -> NoReturn:
+    """An exception nothing expected: a bug. One line and exit 3, never 1 (findings)."""
+    if os.environ.get("CAMAUDIT_DEBUG", "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(e, file=sys.stderr)
+    from camaudit.redact import redact
+
+    text = " ".join(redact(str(e)).split())[:200]
+    click.echo(f"camaudit: internal error: {type(e).__name__}: {text}; {REPORT_HINT}",
+               err=True)
+    sys.exit(INTERNAL_ERROR)
+
+
 class _Group(click.Group):
-    """Turns CamauditError into one line on stderr and exit status 2."""
+    """Turns CamauditError into one line on stderr and exit status 2, any other exception into
+    one line and exit status 3, and Ctrl-C into exit status 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CamauditError as e:
             _fail(str(e))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                BrokenPipeError):
+            raise
+        except KeyboardInterrupt:
+            click.echo("camaudit: interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # noqa: BLE001 - the one place every unexpected error ends
+            _internal_error(e)
 
 
 @click.group(cls=_Group, context_settings=HELP_SETTINGS)
@@ -50,6 +89,10 @@ def cli() -> None:
       camaudit demo
     Identify one pasted observation:
       echo 'Server: DNVRS-Webs' | camaudit identify --as http-server
+
+    Exit status: 0 done and nothing found, 1 findings (a device covered, analytics advertised),
+    2 bad input or usage (one line naming the problem), 3 internal error (a bug: the one line
+    says how to report it; CAMAUDIT_DEBUG=1 prints the traceback).
     """
 
 
@@ -87,11 +130,15 @@ def cli() -> None:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="With the table: also list what each device said that no rule matched "
+                   "(Server, title, realm, RTSP server, certificate names ...).")
 def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
          excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
          banner_wait: float, concurrency: int, rate: float | None, iface: str | None,
          wait: float, db: str | None,
-         no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool) -> None:
+         no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool,
+         verbose: bool) -> None:
     """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
 
     Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
@@ -120,6 +167,11 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
     ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
         if targets or input_files else []
+    if not no_db:
+        # before the work: an inventory that cannot record must not cost the results
+        from camaudit.inventory import check_usable
+
+        check_usable(db)
     started = now_iso()
     found: list[Device] = []
     if iface:
@@ -139,13 +191,24 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
         devices = with_verdicts(merge_devices(found, devices), load_policies())
     meta = {"targets": list(targets), "hosts": len(ips), "ports": ports, "site": site,
             "time": started}
+    failed = None
     if not no_db:
         from camaudit.inventory import record_scan
 
-        meta["scan_id"] = record_scan(db, started, targets,
-                                      {"ports": ports, "iface": iface, "rate": rate},
-                                      site, devices)
-    write_output(REPORTERS[fmt](devices, meta), output)
+        try:
+            meta["scan_id"] = record_scan(db, started, targets,
+                                          {"ports": ports, "iface": iface, "rate": rate},
+                                          site, devices)
+        except InventoryError as e:
+            failed = e
+    text = REPORTERS[fmt](devices, meta)
+    if verbose and fmt == "table":
+        from camaudit.reports.table import said
+
+        text += said(devices)
+    write_output(text, output)
+    if failed is not None:
+        raise not_recorded(failed, output)
     sys.exit(1 if any_covered(devices) else 0)
 
 
@@ -203,18 +266,33 @@ def rules() -> None:
               help="Fingerprint rule directory to verify (default: the shipped rules).")
 @click.option("--negatives", type=click.Path(path_type=Path, file_okay=False),
               help="Directory of generic negatives no maker rule may match.")
-def rules_verify(directory: Path | None, negatives: Path | None) -> None:
+@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Directory of real device replies (tests/corpus): identify each, print hits "
+                   "and false hits per rule, results per maker and precision per confidence "
+                   "band; a rule naming another maker than the reply's is a problem.")
+def rules_verify(directory: Path | None, negatives: Path | None, corpus: Path | None) -> None:
     """Run every rule's examples and the shadowing, vocabulary and negative checks.
 
     Covers the fingerprint rules and, unless --dir is given, the shipped attribution,
     policy, egress destination, screening and risk (CVE) rules too. Prints one line per problem as
     FILE:LINE: message and exits 1 when there is any.
+
+    \b
+    Examples:
+      camaudit rules verify
+      camaudit rules verify --negatives tests/data/negatives --corpus tests/corpus
     """
     from camaudit.fingerprints.schema import load_rules
     from camaudit.fingerprints.verify import load_negatives, verify
 
     loaded = load_rules(directory)
     problems = verify(loaded, load_negatives(negatives) if negatives else None)
+    if corpus is not None:
+        from camaudit.fingerprints.corpus import load_corpus, render, run
+
+        result = run(load_corpus(corpus), loaded)
+        click.echo(render(result))
+        problems += result.problems()
     if directory is None:
         from camaudit.attribution import verify_attribution
         from camaudit.egress.rules import verify as verify_egress

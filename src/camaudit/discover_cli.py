@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, record_options, write_output
+from camaudit.output import HELP_SETTINGS, not_recorded, record_options, write_output
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
@@ -71,13 +71,26 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
     if passive and listen <= 0 and not targets:
         raise UsageError("--passive sends nothing: give --listen SECONDS")
     ips = expand(list(targets), [], [], allow_public) if targets else []
+    if not no_db:
+        # before the work: an inventory that cannot record must not cost the results
+        from camaudit.inventory import check_usable
+
+        check_usable(db)
     started = now_iso()
     devices = discover_devices(iface, wait, listen, ips, active=not passive, mdns=not no_mdns)
     meta = {"iface": iface, "wait": wait, "listen": listen, "targets": list(targets),
             "hosts": len(devices), "discovery": True, "site": site, "time": started}
+    failed = None
     if not no_db:
+        from camaudit.errors import InventoryError
         from camaudit.inventory import record_scan
 
-        meta["scan_id"] = record_scan(db, started, targets, {"discover": iface}, site, devices)
+        try:
+            meta["scan_id"] = record_scan(db, started, targets, {"discover": iface}, site,
+                                          devices)
+        except InventoryError as e:
+            failed = e
     write_output(REPORTERS[fmt](devices, meta), output)
+    if failed is not None:
+        raise not_recorded(failed, output)
     sys.exit(1 if any_covered(devices) else 0)

@@ -35,6 +35,16 @@ def _countries(value: str) -> tuple[str, ...]:
     return out
 
 
+def _check_devices(devices: list[Device] | None, path: Path) -> None:
+    """Devices are matched by address: a record whose ``ip`` is not one is bad input."""
+    from camaudit.egress.flows import parse_ip
+
+    for i, d in enumerate(devices or ()):
+        if parse_ip(d.ip) is None:
+            raise UsageError(f"{path}: device {i}: field ip: {d.ip[:60]!r} is not an IP "
+                             "address")
+
+
 def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, dict[str, Any]]:
     """The inventory's devices (latest full scan, of ``site`` when given) and that scan's meta;
     None when there is no inventory yet or it holds no full scan (devices go by address)."""
@@ -92,6 +102,11 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
     from rules/egress (vendor-cloud, p2p, ddns, update, public-dns, cn-cloud). Exit status 1
     when a device sends to a flagged destination or country, 0 otherwise, 2 on bad input.
 
+    Bad input (not evidence, a bad Zeek header, nothing readable) is one line naming file,
+    offset and field. Damage (a bad row or block, a count, port, time or address out of range,
+    a text line over 1 MiB, a NetFlow v9 template over 256 fields) is reported and skipped, and
+    the rest is read. Each file is read once: pipes, FIFOs and /dev/stdin work, gzip too.
+
     Devices come from --devices, or else from the inventory's latest scan: its devices are
     listed even when clean, others by address. With the inventory, devices with findings
     (others too) are recorded there unless --no-db, as the egress field of their records in
@@ -121,24 +136,26 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
 
         devices: list[Device] | None = read_devices(devices_path)
         meta: dict[str, Any] = {}
+        _check_devices(devices, devices_path)
     else:
         devices, meta = _inventory(db, site)
-    cap = load(evidence, engine=engine, nf_ports=nf_ports)
-    for d in cap.damage:
-        click.echo(f"camaudit: warning: {d.line()} (kept what came before)", err=True)
-    result = analyse(cap, devices, countries, include_local=include_local)
-    if devices_path is None and not no_db:
-        from camaudit.egress.record import record_egress
+        if not no_db:
+            # before the work: an inventory that cannot record must not cost the results
+            from camaudit.inventory import check_usable
 
-        where = meta.get("site") or site or ""
-        scan_id = record_egress(db, where, result, started)
-        if scan_id is not None:
-            click.echo(f"camaudit: recorded the findings in the inventory (scan {scan_id})",
-                       err=True)
+            check_usable(db)
+    cap = load(evidence, engine=engine, nf_ports=nf_ports)
+    if cap.damage:
+        from camaudit.console import printable  # imports rich: only when there is damage
+
+        for d in cap.damage:
+            click.echo(f"camaudit: warning: {printable(d.line())} (read the rest)", err=True)
+    result = analyse(cap, devices, countries, include_local=include_local)
     if fmt == "json":
         text = render_json(result)
     else:
         text = render_csv(result) if fmt == "csv" else render_table(result)
+    # the results first, then the inventory: a failure there leaves them written
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -147,4 +164,18 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
         except OSError as e:
             raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
         click.echo(f"wrote {output}", err=True)
+    if devices_path is None and not no_db:
+        from camaudit.egress.record import record_egress
+        from camaudit.errors import InventoryError
+
+        where = meta.get("site") or site or ""
+        try:
+            scan_id = record_egress(db, where, result, started)
+        except InventoryError as e:
+            place = f"in {output}" if output is not None else "on stdout above"
+            raise InventoryError(f"{e}; the findings were not recorded, the results are "
+                                 f"{place}") from e
+        if scan_id is not None:
+            click.echo(f"camaudit: recorded the findings in the inventory (scan {scan_id})",
+                       err=True)
     sys.exit(1 if result.flagged else 0)

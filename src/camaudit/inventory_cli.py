@@ -7,7 +7,6 @@ file is an error (exit 2) rather than a new empty inventory.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from camaudit import __version__
 from camaudit.errors import UsageError
 from camaudit.inventory import DeviceFilter, ScanDiff, ScanInfo, Sighting, Store, open_store
 from camaudit.inventory.store import ip_sort_key, ports_text, verdicts_text
-from camaudit.output import HELP_SETTINGS, write_output
+from camaudit.output import HELP_SETTINGS, csv_text, write_output
 
 FORMATS = ("table", "json", "csv")
 LIST_COLUMNS = ("site", "ip", "mac", "maker", "brand", "relabeled", "model", "firmware",
@@ -56,13 +55,7 @@ def _json(kind: str, body: Any) -> str:
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    from camaudit.reports.csv_report import _cell
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows([_cell(v) for v in row] for row in rows)
-    return buf.getvalue()
+    return csv_text(rows, header)
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -70,12 +63,15 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) 
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
+    from camaudit.console import printable
+
+    table = Table(title=printable(title), title_justify="left")
     for col in header:
         table.add_column(col, overflow="fold")
     for row in rows:
-        # Text() keeps device-controlled strings from being read as rich markup.
-        table.add_row(*(Text("-" if v is None or v == "" else str(v)) for v in row))
+        # Text() keeps device-controlled strings from being read as rich markup, printable()
+        # from reaching the terminal as escape sequences (rich strips CSI, not OSC).
+        table.add_row(*(Text("-" if v is None or v == "" else printable(v)) for v in row))
     out = io.StringIO()
     Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
     return out.getvalue()
@@ -208,6 +204,11 @@ def inventory_show(ip: str, db: str | None, site: str | None, fmt: str,
                                               "First seen", "Last seen", "Scans"),
                        [[t["rule"], t["key"], t["value"], t["source"], t["first_seen"],
                          t["last_seen"], len(t["scans"])] for t in timeline])
+        said = seen[-1].device.observations
+        if said:
+            text += _table("What it said that no rule matched (latest scan)",
+                           ("Observation", "Value", "Where"),
+                           [[o.key, o.value, o.source] for o in said])
     write_output(text, output)
 
 

@@ -218,10 +218,12 @@ def dhip_kind(data: bytes) -> list[Observation]:
     return bodyfmt.json_observations(text[start:], _src("dhip")) if start >= 0 else []
 
 
+# bounded runs only: pasted text may hold anything
 _ONVIF_TAG = re.compile(rb"<(?:[\w.-]{1,40}:)?(Manufacturer|Model|FirmwareVersion|SerialNumber|"
-                        rb"HardwareId)>\s*([^<]{1,300}?)\s*</", re.IGNORECASE)
-_ONVIF_LINE = re.compile(rb"^\s*(Manufacturer|Model|FirmwareVersion|Firmware Version|"
-                         rb"SerialNumber|Serial Number|HardwareId|Hardware Id)\s*[:=]\s*(.{1,300}?)\s*$",
+                        rb"HardwareId)>\s{0,20}([^<\s][^<]{0,299}?)\s{0,20}</", re.IGNORECASE)
+_ONVIF_LINE = re.compile(rb"^[ \t]{0,20}(Manufacturer|Model|FirmwareVersion|Firmware Version|"
+                         rb"SerialNumber|Serial Number|HardwareId|Hardware Id)[ \t]{0,20}[:=]"
+                         rb"[ \t]{0,20}(\S[^\r\n]{0,299}?)[ \t]{0,20}\r?$",
                          re.IGNORECASE | re.MULTILINE)
 
 
@@ -238,7 +240,8 @@ def onvif_device_information(data: bytes) -> list[Observation]:
         name = names.get(raw_name.decode("ascii", "replace").replace(" ", "").lower())
         value = raw_value.decode("utf-8", "replace").strip()
         if name and value:
-            out.append(Observation(wsd.ONVIF_FIELDS[name], value, _src("onvif-device-information")))
+            out.append(Observation(wsd.ONVIF_FIELDS[name], value,
+                                   _src("onvif-device-information")))
     return out
 
 

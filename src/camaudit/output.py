@@ -1,16 +1,19 @@
 """Command-line conventions shared by every command module: where machine output goes (stdout,
-or the file given with ``-o``, with a note on stderr) and how help is asked for (-h, --help)."""
+or the file given with ``-o``, with a note on stderr), how help is asked for (-h, --help), and
+the one CSV writer every CSV output uses (``csv_cell``, ``csv_text``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
 
-from camaudit.errors import UsageError
+from camaudit.errors import InventoryError, UsageError
 
 # Given to every top-level command and group, so -h works (and --help reads the same) whether a
 # command runs under ``camaudit`` or on its own in a test.
@@ -53,3 +56,37 @@ def write_output(text: str, output: Path | None) -> None:
     except OSError as e:
         raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
     click.echo(f"wrote {output}", err=True)
+
+
+def not_recorded(error: InventoryError, output: Path | None) -> InventoryError:
+    """The error for results written but not recorded: the inventory's reason and where the
+    results are (the run's work is never lost to an inventory that failed mid-way)."""
+    place = f"in {output}" if output is not None else "on stdout above"
+    return InventoryError(f"{error}; the results were not recorded in the inventory, they are "
+                          f"{place}")
+
+
+# A cell starting with one of these runs as a formula in a spreadsheet (=, +, -, @; tab and CR
+# are how a formula is smuggled past a filter on the first character).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One CSV cell as text: None is empty, and a cell that a spreadsheet would read as a
+    formula gets a leading ``'``. Devices control most strings that reach a CSV file."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None) -> str:
+    """Rows as CSV (RFC 4180: CRLF line ends, every field holding a quote, comma, CR or LF
+    quoted), every cell through ``csv_cell``. The one CSV writer of camaudit."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if header is not None:
+        w.writerow([csv_cell(c) for c in header])
+    for row in rows:
+        w.writerow([csv_cell(c) for c in row])
+    return buf.getvalue()

@@ -46,8 +46,8 @@ from camaudit.policy_schema import (
 DEFAULT_POLICIES = ("fcc-covered-list", "ndaa-889")
 _RANK = {g: i for i, g in enumerate(GRADES)}
 
-__all__ = ["DEFAULT_POLICIES", "Policy", "covered_makers", "evaluate", "load_policies", "policy_names",
-           "verify_policies", "with_verdicts"]
+__all__ = ["DEFAULT_POLICIES", "Policy", "covered_makers", "evaluate", "load_policies",
+           "policy_names", "verify_policies", "with_verdicts"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ into a ``Device``; examples and ``camaudit check --input`` both use it.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import reprlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,14 +21,22 @@ from typing import Any
 from camaudit.errors import RuleError
 from camaudit.model import GRADES, Device
 from camaudit.records import device_from_record
-from camaudit.yamlfile import load_yaml
+from camaudit.yamlfile import load_yaml, read_text
 
-STATUSES = ("covered", "not-covered", "unknown")
+STATUSES = ("covered", "possible", "not-covered", "unknown")
 # Evidence grades of attribution links and policies: A primary text, B reputable secondary,
 # C weak lead, ? unverified; "A/B", "B-" and the like keep the facts' own nuance.
 EVIDENCE_GRADE = re.compile(r"^(?:\?|[ABC][-+]?(?:/[ABC][-+]?)?)$")
 POLICY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAKER_GRADES = tuple(g for g in GRADES if g != "identity")
+MAX_POLICY_BYTES = 1 << 20
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 60, 60, 4, 4, 2
+
+
+def short(value: Any) -> str:
+    """``repr`` of a value for a message, bounded (a hostile value may be huge or nested)."""
+    return _SHORT.repr(value)
 
 
 class Fields:
@@ -82,7 +92,7 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise self.fail(name, f"must be a date YYYY-MM-DD, not {value!r}")
+            raise self.fail(name, f"must be a date YYYY-MM-DD, not {short(value)}")
         return value
 
     def grade(self, name: str) -> str:
@@ -192,7 +202,7 @@ def parse_policy_file(text: str, filename: str) -> Policy:
 def _confidence(f: Fields) -> float:
     value = f.raw.get("min_confidence", 0.5)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise f.fail("min_confidence", f"must be a number within 0..1, not {value!r}")
+        raise f.fail("min_confidence", f"must be a number within 0..1, not {short(value)}")
     return float(value)
 
 
@@ -200,9 +210,9 @@ def _covered(raw: Any, filename: str, line: int) -> Covered:
     f = Fields(raw, filename, line, "covers entry", _COVER_KEYS)
     affiliates = f.raw.get("affiliates", False)
     if not isinstance(affiliates, bool):
-        raise f.fail("affiliates", f"must be true or false, not {affiliates!r}")
+        raise f.fail("affiliates", f"must be true or false, not {short(affiliates)}")
     return Covered(
-        entity=f.text("entity"), makers=f.texts("makers", required=True),
+        entity=f.text("entity"), makers=known_makers(f, "makers"),
         wording=f.text("wording"), scope=f.text("scope") if f.has("scope") else None,
         affiliates=affiliates, since=f.date("since"), grade=f.grade("grade"),
         references=f.texts("references"),
@@ -211,7 +221,23 @@ def _covered(raw: Any, filename: str, line: int) -> Covered:
 
 def _review(raw: Any, filename: str, line: int) -> Review:
     f = Fields(raw, filename, line, "review entry", {"maker", "why"})
-    return Review(maker=f.text("maker"), why=f.text("why"))
+    return Review(maker=known_makers(f, "maker")[0], why=f.text("why"))
+
+
+def known_makers(f: Fields, name: str) -> tuple[str, ...]:
+    """The makers in field ``name``, each spelled as in vocab/makers.txt: a misspelt maker
+    (``Hikvisionn``, ``hikvision``) would silently make that maker's devices not-covered."""
+    from camaudit.fingerprints.schema import vocab
+
+    makers = f.texts(name, required=True)
+    known = vocab("makers.txt")
+    for maker in makers:
+        if maker not in known:
+            near = [k for k in known if k.casefold() == maker.casefold()] or \
+                difflib.get_close_matches(maker, sorted(known), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise f.fail(name, f"'{maker[:60]}' is not a maker in vocab/makers.txt{hint}")
+    return makers
 
 
 def example_device(f: Fields) -> Device:
@@ -244,8 +270,5 @@ def policy_names() -> list[str]:
 
 
 def read_policy(path: Path) -> Policy:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RuleError(f"{path}:0: cannot read policy file: {e}") from e
-    return parse_policy_file(text, str(path))
+    """A user's policy file, read up to ``MAX_POLICY_BYTES`` (``RuleError`` beyond)."""
+    return parse_policy_file(read_text(path, "policy file", MAX_POLICY_BYTES), str(path))

@@ -130,7 +130,12 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
 
 
 def _device_report(screener: Screener, url: str, user: str | None,
-                   password_file: Path | None, allow_public: bool, timeout: float) -> Report:
+                   password_file: Path | None, allow_public: bool, timeout: float,
+                   deadline_s: float = 60.0, allow_plain_basic: bool = False) -> Report:
+    """The device's documents screened. Nothing fetched is an error (exit 2), never a clean
+    result: a device that answers 500 everywhere, offers only an authentication camaudit does
+    not speak, or runs out its deadline has not been screened."""
+    from camaudit.redact import redact
     from camaudit.screening import device, onvif
     from camaudit.screening.scan import Report
 
@@ -138,17 +143,27 @@ def _device_report(screener: Screener, url: str, user: str | None,
         raise UsageError("--device needs --user and --password-file")
     password = device.read_password(str(password_file))
     digest = device.digest_handler(url, user, password)  # one nonce count for every request
-    docs, skipped = device.fetch(url, user, password, screener.ruleset.device_paths,
-                                 allow_public=allow_public, timeout=timeout, digest=digest)
-    onvif_docs, onvif_skipped = onvif.fetch(url, user, password, allow_public=allow_public,
-                                            timeout=timeout, digest=digest)
+    with device.Deadline(deadline_s) as deadline:
+        docs, skipped = device.fetch(url, user, password, screener.ruleset.device_paths,
+                                     allow_public=allow_public, timeout=timeout, digest=digest,
+                                     allow_plain_basic=allow_plain_basic, deadline=deadline)
+        onvif_docs, onvif_skipped = onvif.fetch(url, user, password, allow_public=allow_public,
+                                                timeout=timeout, digest=digest,
+                                                deadline=deadline)
     docs += onvif_docs
     skipped += onvif_skipped
+    shown = device.public_url(url)
     refused = [s.reason == "credentials refused" for s in skipped
                if not s.reason.startswith(onvif.ABSENT)]
     if not docs and refused and all(refused):
         # Nothing was read: reporting "clean" would be a false assurance.
-        raise UsageError(f"{device.public_url(url)} refused the credentials of user '{user}'")
+        raise UsageError(f"{shown} refused the credentials of user '{redact(user)}'")
+    if not docs:
+        reasons = list(dict.fromkeys(s.reason for s in skipped))
+        why = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3
+                                         else "")
+        raise UsageError(f"{shown}: no capability document could be fetched, so nothing was "
+                         f"screened ({redact(why) or 'no reason given'})")
     findings = device.screen_documents(screener, docs)
     return Report(tuple(findings), tuple(skipped), len(docs), sum(len(d.body) for d in docs))
 
@@ -176,7 +191,14 @@ def _merge(reports: Sequence[Report]) -> Report:
 @click.option("--allow-public", is_flag=True,
               help="Allow a --device host outside loopback, private and link-local ranges.")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120),
-              help="Seconds per device request.")
+              help="Seconds per device request (connect, and each wait for data).")
+@click.option("--deadline", "deadline_s", default=60.0, show_default=True,
+              type=click.FloatRange(1, 3600),
+              help="Seconds for all requests to the --device together; what is not fetched "
+                   "by then is skipped.")
+@click.option("--allow-plain-basic", is_flag=True,
+              help="Answer a Basic authentication challenge over plain http (the password "
+                   "crosses the network readable); by default only over https.")
 @record_options("the --device findings")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False),
               metavar="DIR", help="Screening rules to use instead of the shipped ones.")
@@ -189,8 +211,9 @@ def _merge(reports: Sequence[Report]) -> Report:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: str | None,
            user: str | None, password_file: Path | None, allow_public: bool, timeout: float,
-           db: str | None, no_db: bool, site: str, rules_dir: Path | None, verify_rules: bool,
-           list_rules: bool, workers: int | None, quiet: bool) -> None:
+           deadline_s: float, allow_plain_basic: bool, db: str | None, no_db: bool, site: str,
+           rules_dir: Path | None, verify_rules: bool, list_rules: bool, workers: int | None,
+           quiet: bool) -> None:
     """Find advertised ethnicity, race and "minority" analytics in vendor material.
 
     PATHS are files or folders: PDF (text per page), DOCX, XLSX, HTML, XML, plain text in
@@ -212,7 +235,15 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
     and camaudit report shows them. Findings in files are not tied to a device and are never
     recorded.
 
-    Exit status: 1 when anything is found, 0 when clean, 2 on bad input.
+    Bad input is never a traceback and never unbounded: a document that cannot be read is
+    scanned as raw bytes and noted; inside folders only regular files are read (device nodes,
+    FIFOs and links to them are noted and skipped); a device or FIFO named explicitly is read
+    up to 64 MiB; archives stop at 256 MiB per member, 1 GiB per archive, 10,000 members and
+    4 levels of nesting. --device fetching nothing (every request refused, failed or past
+    --deadline) is an error, never a clean result.
+
+    Exit status: 1 when anything is found, 0 when clean, 2 on bad input or a device that
+    served nothing.
 
     \b
     Examples:
@@ -255,7 +286,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
 
         started = now_iso()
         found = _device_report(screener, device_url, user, password_file, allow_public,
-                               timeout)
+                               timeout, deadline_s, allow_plain_basic)
         reports.append(found)
         if not no_db:
             _record(db, site, device_url, found, started, meta, quiet)
@@ -285,5 +316,7 @@ def _record(db: str | None, site: str, url: str, found: Report, started: str,
 
 
 def _notes(skipped: Sequence[Skipped]) -> None:
+    from camaudit.redact import redact
+
     for s in skipped:
-        click.echo(f"camaudit: note: {s.path}: {s.reason}", err=True)
+        click.echo(redact(f"camaudit: note: {s.path}: {s.reason}"), err=True)

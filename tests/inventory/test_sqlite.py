@@ -147,3 +147,59 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(InventoryError, match="schema version 99 is newer"):
         open_store(db)
+
+
+def _corrupt_store(tmp_path: Path) -> str:
+    """A store with two scans of three devices, one row's record made unreadable per scan
+    (bad JSON in scan 1, a record of the wrong types in scan 2)."""
+    from camaudit.inventory import ScanMeta
+    from camaudit.model import Device
+
+    path = str(tmp_path / "inv.db")
+    store = open_store(path)
+    for t in ("2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"):
+        store.save_scan(ScanMeta(t, ("10.0.0.0/24",), {}, "hq"),
+                        [Device(ip=f"10.0.0.{i}", maker="Dahua") for i in (1, 2, 3)])
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE sightings SET record = '{not json' WHERE scan_id = 1 AND ip = '10.0.0.2'")
+    conn.execute("""UPDATE sightings SET record = '{"ip": "10.0.0.2", "confidence": "high"}'
+                    WHERE scan_id = 2 AND ip = '10.0.0.2'""")
+    conn.execute("UPDATE scans SET options = '[broken' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_a_corrupt_row_is_reported_and_skipped(tmp_path: Path) -> None:
+    path = _corrupt_store(tmp_path)
+    store = open_store(path, create=False)
+    told: list[str] = []
+    store.on_corrupt = told.append  # type: ignore[attr-defined]
+    try:
+        assert [d.ip for d in store.scan_devices(2)] == ["10.0.0.1", "10.0.0.3"]
+        assert [s.device.ip for s in store.devices()] == ["10.0.0.1", "10.0.0.3"]
+        assert store.history("10.0.0.2") == []
+        assert [s.options for s in store.scans()] == [{}, {}]
+        assert store.diff().scan_b == 2
+    finally:
+        store.close()
+    assert told and all("\n" not in m and path in m for m in told)
+    assert any("scan 1, device 10.0.0.2: corrupt record skipped" in m for m in told)
+    assert any("scan 2, device 10.0.0.2: corrupt record skipped" in m for m in told)
+    assert any("scan 1: corrupt targets or options" in m for m in told)
+
+
+def test_check_usable_before_the_work(tmp_path: Path) -> None:
+    from camaudit.inventory import check_usable
+
+    check_usable(str(tmp_path / "new" / "inv.db"))  # can be created: fine, nothing created
+    assert not (tmp_path / "new").exists()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InventoryError):
+        check_usable(str(bad))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InventoryError, match="not a writable directory"):
+        check_usable(str(blocker / "inv.db"))

@@ -65,3 +65,11 @@ def test_description_and_evidence_summary() -> None:
         "network video device with Hikvision firmware, brand-neutral OEM build (check the label)")
     many = Device(ip="x", evidence=tuple(Evidence("s", "k", "v", f"r{i}") for i in range(11)))
     assert evidence_summary(many).endswith("r7 (k via s); and 3 more")
+
+
+def test_a_carriage_return_cannot_start_a_formula_row() -> None:
+    text = render([_device("10.0.0.1", maker="Dahua", brand="x\r=cmd|' /C calc'!A0")], {})
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == len(NOTE) + 3
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert rows[-1][COLUMNS.index("brand")] == "x\r=cmd|' /C calc'!A0"

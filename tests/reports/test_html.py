@@ -318,3 +318,20 @@ def test_what_an_unknown_device_said_is_shown_escaped_and_possible_is_a_status()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
     assert status(d) == "possible"
     assert 'class="status possible"' in html
+
+
+def test_the_page_is_bounded_per_device() -> None:
+    from camaudit.reports.html import MAX_ITEMS, MAX_VALUE
+
+    huge = Device(ip="10.0.0.9", maker="M" * 100_000, brand="B" * 100_000,
+                  hostnames=tuple(f"h{i}" for i in range(5_000)),
+                  evidence=tuple(Evidence("s" * 5_000, "k" * 5_000, "v" * 100_000, "r" * 5_000)
+                                 for _ in range(2_000)),
+                  errors=tuple(ProbeError("tcp/80", "e" * 100_000) for _ in range(2_000)),
+                  verdicts=(Verdict("ndaa-889", "covered", "why " * 50_000, ("ref",) * 5_000),))
+    small = render([Device(ip="10.0.0.8", maker="Hikvision")], {})
+    page = render([huge], {})
+    # evidence, errors, names: at most MAX_ITEMS each, every string at most MAX_VALUE characters
+    per_device = (MAX_ITEMS * (4 + 2 + 1) + 40) * (MAX_VALUE + 40)
+    assert len(page) - len(small) < per_device
+    assert "more entries of this device" in page

@@ -57,3 +57,43 @@ def test_single_gzip_file_and_broken_archives() -> None:
     assert bad.data is None and "not readable" in (bad.skipped or "")
     [trunc] = members(gzip.compress(b"x" * 1000)[:20], Limits())
     assert trunc.data is None
+
+
+# ---------------------------------------------------------------- hostile input (issue 12)
+def test_standalone_xz_bz2_and_gzip_files_are_opened() -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    for compress in (bz2.compress, lzma.compress, gzip.compress):
+        assert list(members(compress(C_HEADER.encode()), Limits())) == [
+            archive.Member("(content)", C_HEADER.encode())]
+
+
+def test_standalone_compressed_bombs_stop_at_the_member_limit() -> None:
+    import bz2
+    import lzma
+
+    for compress in (bz2.compress, lzma.compress):
+        (m,) = members(compress(b"\0" * (2 << 20)), Limits(member_bytes=1 << 20))
+        assert m.data is None and "more than 1048576 bytes" in (m.skipped or "")
+    (m,) = members(lzma.compress(b"x" * 1000)[:-20], Limits())
+    assert m.data is None and "not readable" in (m.skipped or "")
+
+
+def test_zip_of_a_version_zipfile_lacks_is_skipped_not_raised() -> None:
+    """Found by bench/fuzz.py: zipfile raises NotImplementedError ('zip file version 25.5')."""
+    data = bytearray(zip_bytes({"a.txt": b"hello"}))
+    data[data.find(b"PK\x01\x02") + 6] = 255  # version needed to extract: 25.5
+    got = list(members(bytes(data), Limits()))
+    assert [m.data for m in got] == [None] and "not readable" in (got[0].skipped or "")
+    assert archive.is_office(bytes(data)) is None
+    assert archive.office_size_ok(bytes(data), Limits()) is False
+
+
+def test_zip_member_with_an_empty_name_is_read() -> None:
+    """Found by bench/fuzz.py: ZipInfo.is_dir() raises IndexError on an empty name."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(""), b"hello")
+    assert [(m.name, m.data) for m in members(buf.getvalue(), Limits())] == [("", b"hello")]

@@ -3,8 +3,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -249,3 +251,100 @@ def test_password_file(tmp_path: Path) -> None:
         device.read_password(str(tmp_path / "empty"))
     with pytest.raises(UsageError, match="cannot read password file"):
         device.read_password(str(tmp_path / "missing"))
+
+
+# ---------------------------------------------------------------- hostile devices (issue 12)
+@contextmanager
+def serve_raw(reply: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 whose every connection gets ``reply(conn)``."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=_handle, args=(conn,), daemon=True).start()
+
+    def _handle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                reply(conn)
+            except OSError:
+                pass
+
+    threading.Thread(target=loop, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    finally:
+        stop.set()
+        srv.close()
+
+
+def _trickle(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(100):  # one header byte every 0.2 s: each read beats a 1 s timeout
+        time.sleep(0.2)
+        conn.sendall(b"X")
+
+
+def test_a_trickling_device_is_cut_at_the_overall_deadline() -> None:
+    with serve_raw(_trickle) as url:
+        start = time.monotonic()
+        with device.Deadline(1.5) as deadline:
+            docs, skipped = device.fetch(url, USER, PASSWORD, PATHS, timeout=1.0,
+                                         deadline=deadline)
+        assert time.monotonic() - start < 3.0  # was: 20 s per path, without end
+    assert docs == [] and len(skipped) == len(PATHS)
+    assert any("deadline" in s.reason for s in skipped)
+
+
+def _basic_only(conn: socket.socket) -> None:
+    conn.sendall(b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="cam"\r\n'
+                 b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def _sha256_only(conn: socket.socket) -> None:
+    conn.sendall(b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="cam", '
+                 b'nonce="n", qop="auth", algorithm=SHA-256\r\n'
+                 b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def _error_500(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def test_basic_over_plain_http_is_refused_unless_allowed() -> None:
+    with serve_raw(_basic_only) as url:
+        docs, skipped = device.fetch(url, USER, PASSWORD, PATHS[:1])
+        assert docs == [] and skipped[0].reason == device.PLAIN_BASIC
+        docs, skipped = device.fetch(url, USER, PASSWORD, PATHS[:1], allow_plain_basic=True)
+        assert skipped[0].reason == "credentials refused"  # tried, and refused
+    assert device.basic_allowed("https://10.0.0.1/", False)
+    assert not device.basic_allowed("http://10.0.0.1/", False)
+
+
+@pytest.mark.parametrize("reply", [_sha256_only, _error_500, _basic_only])
+def test_a_device_that_serves_nothing_is_an_error_not_clean(
+        reply: Callable[[socket.socket], None], tmp_path: Path) -> None:
+    from camaudit.screen_cli import _device_report
+
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    with serve_raw(reply) as url, pytest.raises(UsageError) as err:
+        _device_report(Screener(workers=1), url, USER, pw, False, 2.0, 10.0)
+    assert "no capability document could be fetched" in str(err.value)
+    assert PASSWORD not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_credentials_in_a_device_url_never_reach_a_message() -> None:
+    for url in ("ftp://admin:hunter2@127.0.0.1/", "http://admin:hunter2@127.0.0.1/",
+                "http://admin:hunter2@no-such-host.invalid/"):
+        with pytest.raises(UsageError) as err:
+            device.check_url(url)
+        assert "hunter2" not in str(err.value)

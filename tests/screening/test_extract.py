@@ -85,3 +85,53 @@ def test_xml_bomb_is_refused_and_read_as_markup() -> None:
             b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>')
     got = extract.xml_document(bomb)
     assert got.kind == "xml" and all("aaaaaaaaaaaaaaaaaaaa" not in s.text for s in got.segments)
+
+
+# ---------------------------------------------------------------- hostile input (issue 12)
+@pytest.mark.parametrize("flood", ["<", "<!--", "<script", "<style x", "<!-- <script"])
+def test_markup_floods_strip_in_linear_time(flood: str) -> None:
+    import time
+
+    text = flood * ((256 << 10) // len(flood)) + "&amp; race"
+    start = time.perf_counter()
+    out = extract.strip_markup(text)
+    assert time.perf_counter() - start < 1.0  # <[^>]*> and <!--.*?--> were quadratic
+    assert len(out) == len(text) and out.endswith("&     race")
+
+
+def test_markup_stripping_blanks_whole_constructs() -> None:
+    text = "a<!-- x -->b<SCRIPT>race</script >c<p class=x>d<e"
+    assert extract.strip_markup(text) == ("a" + " " * 10 + "b" + " " * 22 + "c" + " " * 11
+                                          + "d<e")
+
+
+def test_byte_offsets_of_many_hits_use_one_map() -> None:
+    import time
+
+    text = "民族 é " * 100_000
+    seg = extract.Segment(text, encoding="utf-8", byte_base=3)
+    points = range(0, len(text), 37)
+    start = time.perf_counter()
+    got = [seg.byte_offset(i) for i in points]
+    assert time.perf_counter() - start < 1.0  # re-encoding the prefix per hit was quadratic
+    assert got[:50] == [3 + len(text[:i].encode()) for i in list(points)[:50]]
+    assert got[-1] == 3 + len(text[:points[-1]].encode())
+    marks = extract.Segment("abc", marks=((0, "p1"), (2, "p2")))
+    assert (marks.where(0), marks.where(1), marks.where(2)) == ("p1", "p1", "p2")
+
+
+def test_pdf_without_pages_is_a_problem_so_its_raw_bytes_are_scanned() -> None:
+    """Found by the property tests: a PDF whose page tree is empty (``/Kids []``) gave no text
+    and no problem, so the caller did not fall back to the byte scanner: a false clean."""
+    import io
+
+    import pypdf
+
+    from camaudit.screening.scan import Screener
+
+    buf = io.BytesIO()
+    pypdf.PdfWriter().write(buf)
+    data = buf.getvalue() + b"\n% ethnicity detection alarm\n"
+    assert extract.pdf(data).problem == "PDF has no readable pages"
+    report = Screener().screen_bytes("empty.pdf", data)
+    assert [f.matched for f in report.findings] == ["ethnicity"]

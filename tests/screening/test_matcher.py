@@ -56,3 +56,31 @@ def test_near_term_must_not_be_the_match_itself() -> None:
 def test_term_regex_and_context_cleaning() -> None:
     assert "(?i:" in term_regex("race") and "(?i:" not in term_regex("race", True)
     assert clean_context("a\x00\x01b\n  c\ufffd") == "a..b c."
+
+
+# ---------------------------------------------------------------- hostile input (issue 12)
+def _timed(fn: object, *args: object) -> tuple[object, float]:
+    import time
+
+    start = time.perf_counter()
+    out = fn(*args)  # type: ignore[operator]
+    return out, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("text", [
+    "a" * (64 << 10),  # a wildcard term (*EM_RACE_) used to compile to [A-Za-z0-9_]*EM_RACE_
+    "EM_RACE" * (16 << 10),
+    "Uyghur" * (16 << 10),
+])
+def test_long_word_runs_match_in_linear_time(text: str) -> None:
+    _, seconds = _timed(MATCHER.scan, text)
+    assert seconds < 1.0  # was 6 s for 64 KiB of letters
+
+
+def test_wildcard_sides_stay_bounded_and_touching_matches_merge() -> None:
+    from camaudit.screening.matcher import EXTEND, MAX_SPAN
+
+    (hit,) = MATCHER.scan("x = " + "Q" * 200 + "EM_NATION_TYPE_UYGUR;")
+    assert hit.matched == "Q" * EXTEND + "EM_NATION_TYPE_UYGUR"
+    hits = MATCHER.scan("EM_NATION_TYPE" * 1000)
+    assert hits and all(h.end - h.start <= MAX_SPAN for h in hits)

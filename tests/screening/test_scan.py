@@ -112,3 +112,34 @@ def test_text_in_utf16_and_html_has_byte_offsets() -> None:
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file or folder: '.*nope'"):
         collect_files([tmp_path / "nope"])
+
+
+# ---------------------------------------------------------------- hostile input (issue 12)
+def test_folders_yield_regular_files_only(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "a.h").write_text(C_HEADER, encoding="utf-8")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo")
+    report = Screener(workers=1).screen_paths([tmp_path])  # used to hang or run out of memory
+    assert report.files == 1 and report.findings
+    assert {Path(s.path).name for s in report.skipped} == {"zero", "fifo"}
+    assert all("not a regular file" in s.reason for s in report.skipped)
+
+
+def test_a_device_named_explicitly_is_read_up_to_its_cap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from camaudit.screening import scan
+
+    monkeypatch.setattr(scan, "STREAM_BYTES", 1 << 20)
+    report = Screener(workers=1).screen_paths([Path("/dev/zero")])
+    assert report.files == 1 and report.bytes == 1 << 20
+    assert "read stopped at 1048576 bytes (not a regular file)" in report.skipped[0].reason
+
+
+def test_standalone_xz_file_is_screened(tmp_path: Path) -> None:
+    import lzma
+
+    (tmp_path / "fw.bin.xz").write_bytes(lzma.compress(C_HEADER.encode()))
+    report = Screener(workers=1).screen_paths([tmp_path / "fw.bin.xz"])
+    assert report.findings and report.findings[0].path.endswith("fw.bin.xz!(content)")

@@ -165,3 +165,12 @@ def test_never_raises_on_prefixes_and_garbage() -> None:
         http.response_complete(data)
         http.observations(resp, "s")
         assert isinstance(resp.valid, bool)
+
+
+def test_content_length_of_unicode_digits_is_no_length() -> None:
+    """Found by the property tests: '²' (byte 0xb2 in latin-1) passes str.isdigit() but not
+    int(); the parser raised ValueError on a device's reply."""
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\nab"
+    resp = http.parse_response(reply)
+    assert resp.valid and resp.body == b"ab"
+    assert http.response_complete(reply) is False  # no usable length: read to EOF

@@ -22,3 +22,14 @@ def test_errors_name_the_item(text: str, bad: str) -> None:
 
 def test_empty_observations() -> None:
     assert ports.observations([], "s") == []
+
+
+def test_a_paste_of_blank_lines_is_linear() -> None:
+    """Found by the property tests: ``^\\s*`` in the nmap-line pattern spans line ends, so 1 MiB
+    of newlines (``identify --as open-ports``) took quadratic time: minutes."""
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="no ports given"):
+        ports.parse_ports("\n" * (1 << 20))
+    assert time.perf_counter() - t0 < 2.0

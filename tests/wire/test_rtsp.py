@@ -98,3 +98,10 @@ def test_never_raises() -> None:
     for data in inputs:
         rtsp.observations(rtsp.parse_response(data), "s")
         assert isinstance(rtsp.response_complete(data), bool)
+
+
+def test_content_length_of_unicode_digits_is_no_length() -> None:
+    """Found by the property tests: '³' passes str.isdigit() but not int()."""
+    reply = b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: \xb3\r\n\r\n"
+    assert rtsp.response_complete(reply) is True
+    assert rtsp.parse_response(reply).valid

@@ -27,7 +27,8 @@ from camaudit.discovery.messages import (
     onvif_answered,
 )
 from camaudit.net.multicast import Interface, udp_socket
-from camaudit.wire.http import BODY_LIMIT, parse_response, response_complete
+from camaudit.wire.framing import Framer
+from camaudit.wire.http import BODY_LIMIT, parse_response
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +158,9 @@ def onvif_calls(ip: str, port: int = 80, timeout: float = 2.0) -> list[str]:
         try:
             with socket.create_connection((ip, port), timeout=timeout) as s:
                 s.sendall(build_onvif_request(call, ip, port))
-                buf = b""
-                while len(buf) < BODY_LIMIT and not (buf and response_complete(buf)):
+                buf = bytearray()
+                complete = Framer("http")
+                while len(buf) < BODY_LIMIT and not (buf and complete(bytes(buf))):
                     chunk = s.recv(65536)
                     if not chunk:
                         break
@@ -166,7 +168,7 @@ def onvif_calls(ip: str, port: int = 80, timeout: float = 2.0) -> list[str]:
         except OSError as e:
             log.debug("onvif %s on %s:%d: %s", call, ip, port, e)
             continue
-        resp = parse_response(buf)
+        resp = parse_response(bytes(buf))
         if resp.valid and onvif_answered(resp.body, call):
             answered.append(call)
     return answered

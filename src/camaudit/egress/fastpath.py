@@ -60,8 +60,6 @@ class Fast:
         self.events = np.zeros((EVENTS, 9), dtype=np.int64)
         self.event_times = np.zeros(EVENTS)
         self.nf = port_map(st.nf_ports)
-        self._links: list[tuple[int, float]] | None = None
-        self._link_arrays: tuple[bytes, bytes] = (b"", b"")
 
     def pcap(self, buf: bytes, off: int, avail: int, little: bool, link: int, unit: float,
              n: int) -> tuple[int, int]:
@@ -77,20 +75,16 @@ class Fast:
                 return off, n
             self._drain_if_full()
 
-    def pcapng(self, buf: bytes, off: int, avail: int, little: bool,
-               links: list[tuple[int, float]], supported: frozenset[int],
-               n: int) -> tuple[int, int]:
+    def pcapng(self, buf: bytes, off: int, avail: int, little: bool, links: bytearray,
+               units: bytearray, n: int) -> tuple[int, int]:
         """Enhanced Packet Blocks from ``off`` accounted, up to the first block of another kind
-        or shape (the caller reads that one) or the end of ``buf[:avail]``: (offset, packets)."""
-        if links != self._links:
-            self._links = list(links)
-            self._link_arrays = (
-                np.array([lk if lk in supported else -1 for lk, _ in links],
-                         dtype=np.int64).tobytes(),
-                np.array([u for _, u in links], dtype=np.float64).tobytes())
+        or shape (the caller reads that one) or the end of ``buf[:avail]``: (offset, packets).
+        ``links`` and ``units`` hold one native int64 link type (-1: unsupported) and one
+        float64 time unit per interface; the caller grows them as interfaces are described
+        (never rebuilt per call: a file of many interfaces stays linear)."""
         while True:
             off, n, self.used, nev, status = self.mod.scan_pcapng(
-                buf, off, avail, little, *self._link_arrays, self.max_caplen + 64, n, self.nf,
+                buf, off, avail, little, links, units, self.max_caplen + 64, n, self.nf,
                 self.table, self.times, self.used, self.events, self.event_times)
             self._read_events(buf, nev)
             if status != FULL:
@@ -139,4 +133,4 @@ class Fast:
             elif kind == FRAME:
                 frame(st, n, buf, start, end, ts, addr)
             else:
-                st.netflow(buf[pay:ip_end])
+                st.netflow(buf[pay:ip_end], n)

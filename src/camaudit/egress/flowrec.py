@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
-from camaudit.egress.flows import Capture, Damage, orient
+from camaudit.egress.flows import (
+    Capture,
+    FieldError,
+    address,
+    count,
+    orient,
+    port,
+    timestamp,
+)
+from camaudit.egress.source import Source, lines, open_source
 from camaudit.errors import UsageError
 from camaudit.wire.netflow import FlowRecord
 
@@ -27,8 +37,12 @@ def add_record(cap: Capture, r: FlowRecord, proto: str | None = None) -> None:
         cap.add_conn((r.dst, r.src, proto, port), 0, r.octets, 0, r.packets, r.first, r.last)
 
 
-def _time(s: str) -> float:
-    return dt.datetime.fromisoformat(s.strip()).replace(tzinfo=dt.UTC).timestamp()
+def _time(s: str, name: str) -> float:
+    try:
+        when = dt.datetime.fromisoformat(s.strip()).replace(tzinfo=dt.UTC).timestamp()
+    except (ValueError, OverflowError, OSError) as e:
+        raise FieldError(f"field {name}: {s.strip()[:40]!r} is not a time") from e
+    return timestamp(when, name, s.strip())
 
 
 def is_nfdump_csv(head: bytes) -> bool:
@@ -36,35 +50,73 @@ def is_nfdump_csv(head: bytes) -> bool:
     return first.startswith(b"ts,te,") and b",sa,da," in first
 
 
-def read_nfdump_csv(path: Path, cap: Capture) -> None:
-    name = str(path)
+def _csv_lines(src: Source, cap: Capture, bad: dict[int, int]) -> Iterator[str]:
+    """The file's lines as text for ``csv.reader``; a line over ``MAX_LINE`` bytes is given as
+    an empty line and its offset noted in ``bad`` (by line number)."""
+    for n, (at, raw) in enumerate(lines(src, cap), 1):
+        if raw is None:
+            bad[n] = at
+            yield "\n"
+        else:
+            yield raw.decode("utf-8", "replace")
+
+
+def read_nfdump_csv(path: Path, cap: Capture, src: Source | None = None) -> None:
+    """An nfdump CSV export into ``cap``: a row that cannot be read (a field over the CSV
+    field limit, a line over ``MAX_LINE``, an address that is not one, a count or port out of
+    range, a bad time) is damage naming the line and field; the rest is read."""
+    own = src is None
+    if src is None:
+        src = open_source(path)
     try:
-        f = path.open(encoding="utf-8", errors="replace", newline="")
-    except OSError as e:
-        raise UsageError(f"cannot read '{name}': {e.strerror or e}") from e
+        _read(src, cap)
+    finally:
+        if own:
+            src.close()
+
+
+def _read(src: Source, cap: Capture) -> None:
+    name = src.name
     n = 0
-    with f:
-        rows = csv.reader(f)
+    bad: dict[int, int] = {}
+    rows = csv.reader(_csv_lines(src, cap, bad))
+    try:
         header = next(rows, [])
-        col = {c: i for i, c in enumerate(header)}
-        need = ("ts", "te", "sa", "da", "sp", "dp", "pr", "ipkt", "ibyt")
-        if not all(c in col for c in need):
-            raise UsageError(f"{name}: offset 0: nfdump CSV header lacks {', '.join(need)}")
-        for line_no, row in enumerate(rows, 2):
-            if not row or row[0] in ("Summary", "flows") or len(row) < len(header):
-                if row and row[0] == "Summary":
-                    break
-                continue
-            try:
-                rec = FlowRecord(row[col["sa"]].strip(), row[col["da"]].strip(), 0,
-                                 int(row[col["sp"]] or 0), int(row[col["dp"]] or 0),
-                                 int(row[col["ipkt"]]), int(row[col["ibyt"]]),
-                                 _time(row[col["ts"]]), _time(row[col["te"]]))
-            except ValueError as e:
-                cap.damage.append(Damage(name, line_no, f"line {line_no}: unreadable flow: {e}"))
-                continue
-            pr = row[col["pr"]].strip().upper()
-            add_record(cap, rec, PROTOS.get(pr, pr.lower()))
-            n += 1
+    except csv.Error as e:
+        raise UsageError(f"{name}: line 1: unreadable nfdump CSV header: {e}") from e
+    col = {c: i for i, c in enumerate(header)}
+    need = ("ts", "te", "sa", "da", "sp", "dp", "pr", "ipkt", "ibyt")
+    if not all(c in col for c in need):
+        raise UsageError(f"{name}: offset 0: nfdump CSV header lacks {', '.join(need)}")
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            cap.note(name, rows.line_num, f"line {rows.line_num}: unreadable CSV: {e}")
+            continue
+        line_no = rows.line_num
+        if line_no in bad:
+            cap.note(name, bad.pop(line_no), f"line {line_no}: line too long, skipped")
+            continue
+        if not row or row[0] in ("Summary", "flows") or len(row) < len(header):
+            if row and row[0] == "Summary":
+                break
+            continue
+        try:
+            rec = FlowRecord(address(row[col["sa"]].strip(), "sa"),
+                             address(row[col["da"]].strip(), "da"), 0,
+                             port(row[col["sp"]].strip(), "sp"),
+                             port(row[col["dp"]].strip(), "dp"),
+                             int(count(row[col["ipkt"]].strip(), "ipkt")),
+                             int(count(row[col["ibyt"]].strip(), "ibyt")),
+                             _time(row[col["ts"]], "ts"), _time(row[col["te"]], "te"))
+        except ValueError as e:
+            cap.note(name, line_no, f"line {line_no}: unreadable flow: {e}")
+            continue
+        pr = row[col["pr"]].strip().upper()[:16]
+        add_record(cap, rec, PROTOS.get(pr, pr.lower()))
+        n += 1
     cap.records += n
     cap.files.append(name)

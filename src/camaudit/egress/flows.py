@@ -17,6 +17,10 @@ from functools import lru_cache
 Key = tuple[str, str, str, int]
 MAX_NAMES = 16
 MAX_EVIDENCE = 4
+MAX_DAMAGE = 10  # damage entries listed per file; the rest are counted in one more entry
+MAX_NAME = 253  # characters of a DNS name; longer names are not names
+MAX_COUNT = 2 ** 53  # bytes or packets of one record: above is nonsense (and loses precision)
+MAX_TS = 253402300799.0  # 9999-12-31T23:59:59Z, the last second an ISO 8601 year can write
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,17 @@ class Capture:
     damage: list[Damage] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     records: int = 0
+    damage_counts: dict[str, int] = field(default_factory=dict)
+
+    def note(self, file: str, offset: int, message: str) -> None:
+        """Damage in ``file`` at ``offset``: the first ``MAX_DAMAGE`` of a file are listed, then
+        one entry says that more follow (memory stays bounded however damaged a file is)."""
+        n = self.damage_counts.get(file, 0) + 1
+        self.damage_counts[file] = n
+        if n <= MAX_DAMAGE:
+            self.damage.append(Damage(file, offset, message))
+        elif n == MAX_DAMAGE + 1:
+            self.damage.append(Damage(file, offset, "more damage from here on, not listed"))
 
     def add_conn(self, key: Key, b_c2s: float, b_s2c: float, p_c2s: float, p_s2c: float,
                  first: float, last: float) -> None:
@@ -72,6 +87,80 @@ class Capture:
         d = self.flow_names.setdefault(key, {})
         if name not in d and len(d) < MAX_NAMES:
             d[name] = evidence
+
+
+class FieldError(ValueError):
+    """A field of a record holds what it cannot (the message names the field and value)."""
+
+
+def _show(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def count(v: object, name: str) -> float:
+    """A byte or packet count: a whole number from 0 to ``MAX_COUNT`` (empty or unset is 0)."""
+    # the common cases first: decimal digits (TSV, CSV) or an int (JSON)
+    if type(v) is str:
+        try:
+            n = int(v)
+        except ValueError:
+            pass
+        else:
+            if 0 <= n <= MAX_COUNT:
+                return float(n)
+    elif type(v) is int and 0 <= v <= MAX_COUNT:
+        return float(v)
+    if v is None or v == "" or v == "-":
+        return 0.0
+    try:
+        x = float(v) if not isinstance(v, bool) else float("nan")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not 0 <= x <= MAX_COUNT or x != int(x):
+        raise FieldError(f"field {name}: {_show(v)} is not a count")
+    return x
+
+
+def port(v: object, name: str) -> int:
+    """A port, 0 to 65535 (empty or unset is 0)."""
+    x = count(v, name) if v is not None and v != "" and v != "-" else 0.0
+    if x > 65535:
+        raise FieldError(f"field {name}: {_show(v)} is not a port")
+    return int(x)
+
+
+def seconds(v: object, name: str) -> float:
+    """A duration in seconds: finite, from 0 to ``MAX_TS`` (empty or unset is 0)."""
+    if v is None or v == "" or v == "-":
+        return 0.0
+    try:
+        x = float(v) if not isinstance(v, bool) else float("nan")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not 0 <= x <= MAX_TS:
+        raise FieldError(f"field {name}: {_show(v)} is not a duration")
+    return x
+
+
+def timestamp(x: float, name: str, raw: object = None) -> float:
+    """``x`` when it is a time camaudit can write (1970 to 9999), else ``FieldError``."""
+    if not 0 <= x <= MAX_TS:
+        raise FieldError(f"field {name}: {_show(raw if raw is not None else x)} is not a time "
+                         "from 1970 to 9999")
+    return x
+
+
+def address(v: object, name: str) -> str:
+    """An IP address as text (as given), else ``FieldError``."""
+    if type(v) is str:
+        try:
+            socket.inet_pton(socket.AF_INET, v)  # quick for the common dotted quad
+            return v
+        except OSError:
+            if parse_ip(v) is not None:
+                return v
+    raise FieldError(f"field {name}: {_show(v)} is not an IP address")
 
 
 def ip_text(raw: bytes) -> str:

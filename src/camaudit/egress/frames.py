@@ -13,6 +13,8 @@ name not yet known for its address or connection, never per packet.
 
 from __future__ import annotations
 
+import struct
+
 from camaudit.egress.flowrec import add_record
 from camaudit.egress.flows import Capture, ip_text, src_is_client
 from camaudit.wire.dns_msg import CNAME, parse_answers
@@ -23,6 +25,36 @@ HTTP_FIRST = frozenset(b"GPHODC")
 PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp6"}
 RawKey = tuple[bytes, bytes, int, int]
 MAX_DNS_SEEN = 65_536
+MAX_TEMPLATE_FIELDS = 256  # fields of one NetFlow v9 template (real ones have tens)
+MAX_TEMPLATES = 4096  # NetFlow v9 templates kept per capture file
+
+
+def v9_problem(data: bytes) -> str:
+    """What makes a NetFlow v9 export unusable before it is decoded, or "": a template of more
+    than ``MAX_TEMPLATE_FIELDS`` fields or with a field of length 0 (decoding such templates
+    costs time out of all proportion to the bytes: every record walks every field)."""
+    if len(data) < 20 or data[0] != 0 or data[1] != 9:
+        return ""
+    off = 20
+    while off + 4 <= len(data):
+        fsid, ln = struct.unpack_from(">HH", data, off)
+        if ln < 4 or off + ln > len(data):
+            break
+        if fsid == 0:
+            pos, end = off + 4, off + ln
+            while pos + 4 <= end:
+                tid, nf = struct.unpack_from(">HH", data, pos)
+                pos += 4
+                if nf > MAX_TEMPLATE_FIELDS:
+                    return f"NetFlow v9 template {tid} has {nf} fields"
+                if pos + 4 * nf > end:
+                    break
+                for i in range(nf):
+                    if struct.unpack_from(">H", data, pos + 4 * i + 2)[0] == 0:
+                        return f"NetFlow v9 template {tid} has a field of length 0"
+                pos += 4 * nf
+        off += ln
+    return ""
 
 
 class State:
@@ -96,8 +128,17 @@ class State:
         if known is None or name not in known:
             self.cap.add_flow_name(key, name, f"{self.name}#{n}: {kind} {name}")
 
-    def netflow(self, data: bytes) -> None:
-        """A NetFlow export datagram: its flows are evidence, the export itself is not."""
+    def netflow(self, data: bytes, n: int = 0) -> None:
+        """A NetFlow export datagram (packet ``n``): its flows are evidence, the export itself
+        is not. An export whose templates cannot be decoded in bounded time is damage."""
+        problem = v9_problem(data)
+        if problem:
+            self.cap.note(self.name, 0, f"packet {n}: {problem}: export skipped")
+            return
+        if len(self.nf_state.templates) > MAX_TEMPLATES:
+            self.cap.note(self.name, 0, f"packet {n}: more than {MAX_TEMPLATES} NetFlow v9 "
+                                        "templates: the earlier ones are forgotten")
+            self.nf_state.templates.clear()
         for rec in decode(data, self.nf_state):
             add_record(self.cap, rec)
             self.cap.records += 1
@@ -166,7 +207,7 @@ def frame(st: State, n: int, b: bytes, p: int, end: int, ts: float, link: int) -
         dport = (b[l4 + 2] << 8) | b[l4 + 3]
         if proto == 17:
             if st.nf_ports and dport in st.nf_ports:
-                st.netflow(b[l4 + 8:ip_end])
+                st.netflow(b[l4 + 8:ip_end], n)
                 return
             if sport == 53 and ip_end > l4 + 8:
                 st.dns(n, src, b[l4 + 8:ip_end])

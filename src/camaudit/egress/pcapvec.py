@@ -175,7 +175,7 @@ def chunk(st: State, sums: Sums, buf: bytes, offs: list[int] | Arr, n0: int, lit
             if k == 0:
                 frame(st, n, buf, pi, ei, ti, link)
             elif k == 1:
-                st.netflow(buf[qi + 28:ii])
+                st.netflow(buf[qi + 28:ii], n)
             elif k == 2:
                 if buf[qi + 30:ii] not in seen:  # most answers repeat: skip the call
                     st.dns_at(n, buf[qi + 12:qi + 16], buf, qi + 28, ii)

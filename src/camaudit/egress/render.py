@@ -4,9 +4,9 @@ or CSV (one row per finding; devices without findings get one row with empty fin
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from camaudit.egress.analysis import Result
@@ -46,26 +46,36 @@ def render_json(result: Result) -> str:
 
 
 def render_csv(result: Result) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    """One row per finding; every cell defused against spreadsheet formulas and quoted when it
+    holds CR or LF (``output.csv_text``): names and evidence come from the traffic."""
+    from camaudit.output import csv_text
+
+    return csv_text(_csv_rows(result), CSV_COLUMNS)
+
+
+def _csv_rows(result: Result) -> Iterator[list[object]]:
     for d in result.devices:
         maker = d.device.maker if d.device else None
         if not d.findings:
-            w.writerow([d.ip, str(d.in_inventory).lower(), maker or "", *[""] * 18])
+            yield [d.ip, str(d.in_inventory).lower(), maker or "", *[""] * 18]
         for f in d.findings:
-            w.writerow([d.ip, str(d.in_inventory).lower(), maker or "", f.destination, f.ip,
-                        f.country or "", f.asn or "", f.org or "", f.kind, f.rule or "",
-                        f.proto, f.port, f.bytes_out, f.bytes_in, f.packets_out, f.packets_in,
-                        f.first_seen, f.last_seen, str(f.flagged).lower(),
-                        "; ".join(f.reasons), " | ".join(f.evidence)])
-    return buf.getvalue()
+            yield [d.ip, str(d.in_inventory).lower(), maker or "", f.destination, f.ip,
+                   f.country or "", f.asn or "", f.org or "", f.kind, f.rule or "",
+                   f.proto, f.port, f.bytes_out, f.bytes_in, f.packets_out, f.packets_in,
+                   f.first_seen, f.last_seen, str(f.flagged).lower(),
+                   "; ".join(f.reasons), " | ".join(f.evidence)]
 
 
 def render_table(result: Result) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from camaudit.console import printable
+
+    def t(value: object) -> Text:
+        # names and evidence come from the traffic: no terminal escapes (rich strips CSI only)
+        return Text(printable(value))
 
     flagged = sum(d.flagged for d in result.devices)
     table = Table(title=f"camaudit egress: {len(result.devices)} device(s), {flagged} flagged "
@@ -79,17 +89,17 @@ def render_table(result: Result) -> str:
         if d.device and d.device.maker:
             label += f" {d.device.maker}"
         if not d.findings:
-            table.add_row(Text(label), Text(f"clean ({d.local_connections} local)"),
+            table.add_row(t(label), t(f"clean ({d.local_connections} local)"),
                           *[Text("")] * 10)
         for f in d.findings:
-            table.add_row(Text(label), Text(f.destination), Text(f.ip), Text(f.country or "-"),
-                          Text(f.asn or "-"), Text(f.kind), Text(f"{f.proto}/{f.port}"),
-                          Text(str(f.bytes_out)), Text(str(f.bytes_in)), Text(f.first_seen),
-                          Text(f.last_seen), Text("FLAG" if f.flagged else ""))
+            table.add_row(t(label), t(f.destination), t(f.ip), t(f.country or "-"),
+                          t(f.asn or "-"), t(f.kind), t(f"{f.proto}/{f.port}"),
+                          t(f.bytes_out), t(f.bytes_in), t(f.first_seen),
+                          t(f.last_seen), t("FLAG" if f.flagged else ""))
     out = io.StringIO()
     console = Console(file=out, width=200, color_system=None, force_terminal=False)
     console.print(table)
     for line in result.damage:
-        console.print(Text(f"damage: {line}"))
+        console.print(t(f"damage: {line}"))
     console.print(Text(attribution()))
     return out.getvalue()

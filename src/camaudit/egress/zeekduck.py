@@ -4,6 +4,10 @@ country and AS number of every IPv4 address by ASOF range joins over the shipped
 tables (``SET asof_loop_join_threshold=0``: without it DuckDB's row estimate picks a nested loop
 that runs for minutes). IPv6 addresses are looked up in Python (few distinct ones). The result
 is the same ``Capture`` the streaming reader gives, with the geo cache primed.
+
+Bad values end the read as ``UsageError`` where DuckDB's types refuse them (a negative or
+fractional count, a port over 65535); rows whose time or duration is not finite or outside
+1970-9999 are left out, and endpoints whose addresses are not addresses are damage.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from camaudit.egress.flows import Capture
+from camaudit.egress.flows import MAX_TS, Capture, parse_ip
 from camaudit.egress.geo import GeoDB, Place
 from camaudit.egress.zeek import tsv_header
 from camaudit.errors import UsageError
@@ -74,7 +78,8 @@ def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = Fa
                    min(t) AS first, max(t + coalesce(duration, 0)) AS last, count(*) AS n
             FROM (SELECT *, {ts} AS t FROM {src})
             WHERE {_q('id.orig_h')} IS NOT NULL AND {_q('id.resp_h')} IS NOT NULL
-              AND t IS NOT NULL
+              AND t IS NOT NULL AND t BETWEEN 0 AND {MAX_TS}
+              AND coalesce(duration, 0) BETWEEN 0 AND {MAX_TS} - t
             GROUP BY ALL""").fetchall()  # noqa: S608 - names from the log header
         rows = con.execute("SELECT o, r, p, port, bo, bi, po, pi, first, last FROM agg"
                            ).fetchall()
@@ -85,7 +90,12 @@ def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = Fa
     finally:
         con.close()
     for o, r, p, port, bo, bi, po, pi, first, last in rows:
-        cap.add_conn((o, r, p, int(port)), bo, bi, po, pi, first, last)
+        if parse_ip(o) is None or parse_ip(r) is None:
+            bad = "id.orig_h" if parse_ip(o) is None else "id.resp_h"
+            cap.note(str(path), 0, f"field {bad}: {(o if bad == 'id.orig_h' else r)[:40]!r} "
+                                   "is not an IP address: its rows are left out")
+            continue
+        cap.add_conn((o, r, str(p)[:16], int(port)), bo, bi, po, pi, first, last)
     cap.records += int(total[0]) if total else 0
     cap.files.append(str(path))
 

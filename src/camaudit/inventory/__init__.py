@@ -56,6 +56,31 @@ def open_store(url_or_path: str | os.PathLike[str] | None = None, *,
     return SqliteStore(Path(target).expanduser(), create=create)
 
 
+def check_usable(url_or_path: str | os.PathLike[str] | None = None) -> None:
+    """Raise ``InventoryError`` now when the store named by ``url_or_path`` could not record a
+    run: an existing store that cannot be opened or migrated, or a SQLite file that could not
+    be created. Commands call it before their work, so that an unusable inventory costs no
+    results. Nothing is created."""
+    target = resolve(url_or_path)
+    if is_postgres(target):
+        open_store(target).close()
+        return
+    path = Path(target).expanduser()
+    if path.exists():
+        if not path.is_file():
+            raise InventoryError(f"inventory {path} is not a file")
+        open_store(path, create=False).close()
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise InventoryError(f"inventory {path} is not writable")
+        return
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InventoryError(f"cannot create inventory {path}: {parent} is not a writable "
+                             "directory")
+
+
 def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
                 options: dict[str, Any], site: str, devices: Sequence[Device]) -> int:
     """Save one finished scan (all its devices, one transaction) and return its id.
@@ -91,4 +116,4 @@ def _carry(store: Store, device: Device, site: str, fields: Sequence[str]) -> De
 
 
 __all__ = ["DeviceFilter", "InventoryError", "ScanDiff", "ScanInfo", "ScanMeta", "Sighting",
-           "Store", "is_postgres", "open_store", "record_scan", "resolve"]
+           "Store", "check_usable", "is_postgres", "open_store", "record_scan", "resolve"]

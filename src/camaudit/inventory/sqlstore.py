@@ -4,14 +4,19 @@ Queries are written once, with ``?`` parameter markers; a backend supplies ``_qu
 statement, rows back) and ``_transaction`` (a write transaction holding its lock, yielding an
 executor).
 Each scan is written in one transaction: a crash leaves either the whole scan or none of it.
+
+A stored row that cannot be read back (its record is not JSON, or not a device record; a scan's
+targets or options are not JSON) is reported on stderr in one line naming the store, the scan
+and the address, and skipped: one corrupt row never makes the rest of the inventory unreadable.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
@@ -37,8 +42,8 @@ from camaudit.model import Device
 
 _SCANS = "SELECT id, started, site, targets, options, finished, device_count FROM scans"
 _LATEST = """
-SELECT scan_id, started, site, record, first_seen, last_seen FROM (
-  SELECT d.scan_id, sc.started, sc.site, d.record, d.maker, d.brand, d.covered,
+SELECT scan_id, started, site, record, first_seen, last_seen, ip FROM (
+  SELECT d.scan_id, sc.started, sc.site, d.record, d.ip, d.maker, d.brand, d.covered,
          ROW_NUMBER() OVER (PARTITION BY sc.site, d.ip ORDER BY sc.started DESC, sc.id DESC)
            AS rn,
          MIN(sc.started) OVER (PARTITION BY sc.site, d.ip) AS first_seen,
@@ -62,10 +67,24 @@ def _record_text(d: Device) -> str:
     return json.dumps(d.to_json(), ensure_ascii=True, sort_keys=True)
 
 
+# What reading a stored row can raise on a corrupt one: bad JSON (ValueError), a record of the
+# wrong shape or types, a nesting too deep for the parser.
+_CORRUPT = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
+
+
+def warn_stderr(message: str) -> None:
+    """The default report of a corrupt row: one line on stderr, without terminal controls."""
+    from camaudit.console import printable
+
+    print(f"camaudit: warning: {printable(message)}", file=sys.stderr, flush=True)
+
+
 class SqlStore(ABC):
     """``Store`` over a SQL connection; subclasses provide the connection and locking."""
 
     location = ""
+    # Told about each corrupt row that is skipped (one line, naming store, scan and address).
+    on_corrupt: Callable[[str], None] = staticmethod(warn_stderr)
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -118,9 +137,29 @@ class SqlStore(ABC):
 
     # ------------------------------------------------------------ reading
     def _scan_info(self, row: tuple[Any, ...]) -> ScanInfo:
-        return ScanInfo(id=int(row[0]), time=row[1], site=row[2],
-                        targets=tuple(json.loads(row[3])), options=json.loads(row[4]),
-                        finished=row[5], device_count=int(row[6]))
+        try:
+            targets = json.loads(row[3])
+            options = json.loads(row[4])
+            if not isinstance(targets, list) or not isinstance(options, dict):
+                raise TypeError("targets must be a JSON list and options a JSON object")
+            count = int(row[6])
+        except _CORRUPT as e:
+            self.on_corrupt(f"inventory {self.location}: scan {row[0]}: corrupt targets or "
+                            f"options, read as empty: {_short(e)}")
+            targets, options, count = [], {}, 0
+        return ScanInfo(id=int(row[0]), time=str(row[1]), site=str(row[2] or ""),
+                        targets=tuple(str(t) for t in targets), options=options,
+                        finished=row[5], device_count=count)
+
+    def _device(self, record: Any, scan_id: Any, ip: Any) -> Device | None:
+        """The stored device record, or None (reported through ``on_corrupt``) when the row
+        is corrupt."""
+        try:
+            return device_from_json(json.loads(record))
+        except _CORRUPT as e:
+            self.on_corrupt(f"inventory {self.location}: scan {scan_id}, device {ip}: corrupt "
+                            f"record skipped: {_short(e)}")
+            return None
 
     def scans(self, site: str | None = None) -> list[ScanInfo]:
         if site is None:
@@ -137,8 +176,8 @@ class SqlStore(ABC):
 
     def scan_devices(self, scan_id: int) -> list[Device]:
         self.scan(scan_id)
-        rows = self._query("SELECT record FROM sightings WHERE scan_id = ?", (scan_id,))
-        devices = [device_from_json(json.loads(r[0])) for r in rows]
+        rows = self._query("SELECT record, ip FROM sightings WHERE scan_id = ?", (scan_id,))
+        devices = [d for r in rows if (d := self._device(r[0], scan_id, r[1])) is not None]
         return sorted(devices, key=lambda d: ip_sort_key(d.ip))
 
     def devices(self, filters: DeviceFilter | None = None) -> list[Sighting]:
@@ -167,9 +206,11 @@ class SqlStore(ABC):
             params.append(f.since)
         sql = _LATEST.format(site=site, where="".join(f" AND {w}" for w in where))
         out: list[Sighting] = []
-        for scan_id, started, site_name, record, first, last in self._query(sql, params):
-            device = replace(device_from_json(json.loads(record)), first_seen=first,
-                             last_seen=last)
+        for scan_id, started, site_name, record, first, last, ip in self._query(sql, params):
+            stored = self._device(record, scan_id, ip)
+            if stored is None:
+                continue
+            device = replace(stored, first_seen=first, last_seen=last)
             if net is not None and not _in(device.ip, net):
                 continue
             out.append(Sighting(int(scan_id), started, site_name, device))
@@ -183,8 +224,8 @@ class SqlStore(ABC):
             sql += " AND sc.site = ?"
             params.append(site)
         rows = self._query(sql + " ORDER BY sc.started, sc.id", params)
-        return [Sighting(int(r[0]), r[1], r[2], device_from_json(json.loads(r[3])))
-                for r in rows]
+        return [Sighting(int(r[0]), r[1], r[2], d) for r in rows
+                if (d := self._device(r[3], r[0], ip)) is not None]
 
     def diff(self, scan_a: int | None = None, scan_b: int | None = None,
              site: str | None = None) -> ScanDiff:
@@ -213,6 +254,11 @@ class SqlStore(ABC):
             where = f" of site '{site}'" if site else ""
             raise UsageError(f"diff needs two scans{where}; {self.location} has {len(scans)}")
         return scans[-2].id, scans[-1].id
+
+
+def _short(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _in(ip: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:

@@ -22,6 +22,7 @@ from camaudit.net.transport import Exchange, Transport
 from camaudit.probes.base import ProbeResult, host_for_url, is_unknown_port
 from camaudit.wire import favicon as wire_favicon
 from camaudit.wire import http as wire_http
+from camaudit.wire.framing import Framer
 
 HTTP_PORTS = frozenset({80, 81, 88, 8080, 8899})
 HTTPS_PORTS = frozenset({443, 8443})
@@ -59,7 +60,7 @@ class HttpProbe:
         async def get(path: str) -> Exchange:
             return await transport.exchange(
                 ip, port, wire_http.build_get(host, path), tls=self.tls, timeout=timeout,
-                max_bytes=MAX_BYTES, complete=wire_http.response_complete)
+                max_bytes=MAX_BYTES, complete=Framer("http"))
 
         observations: list[Observation] = []
         errors: list[ProbeError] = []

@@ -12,6 +12,7 @@ from camaudit.model import Observation, ProbeError
 from camaudit.net.transport import Transport
 from camaudit.probes.base import ProbeResult, host_for_url
 from camaudit.wire import rtsp as wire_rtsp
+from camaudit.wire.framing import Framer
 
 RTSP_PORTS = frozenset({554, 8554, 10554})
 METHODS = ("OPTIONS", "DESCRIBE")
@@ -33,7 +34,7 @@ class RtspProbe:
             source = f"tcp/{port} RTSP {method}"
             ex = await transport.exchange(
                 ip, port, wire_rtsp.build_request(method, url, cseq), timeout=timeout,
-                max_bytes=MAX_BYTES, complete=wire_rtsp.response_complete)
+                max_bytes=MAX_BYTES, complete=Framer("rtsp"))
             resp = wire_rtsp.parse_response(ex.data)
             if not resp.valid:
                 if ex.error:

@@ -5,24 +5,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from camaudit.model import Device
+from camaudit.output import csv_cell, csv_text
 
 COLUMNS = ("ip", "mac", "maker", "brand", "relabeled", "model", "firmware", "serial",
            "device_type", "confidence", "ports", "evidence_rules", "errors", "first_seen",
            "last_seen", "risks")
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A device controls these strings; a leading =,+,-,@ would run as a formula in a spreadsheet.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+# A device controls these strings: ``output.csv_cell`` defuses formulas (kept under this name
+# for the callers that imported it from here).
+_cell = csv_cell
 
 
 def row(d: Device) -> list[str]:
@@ -42,9 +38,4 @@ def row(d: Device) -> list[str]:
 
 
 def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for d in devices:
-        w.writerow(row(d))
-    return buf.getvalue()
+    return csv_text((row(d) for d in devices), COLUMNS)

@@ -10,13 +10,11 @@ controls is defused against spreadsheet formulas.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from camaudit.model import Device, Verdict
-from camaudit.reports.csv_report import _cell
+from camaudit.output import csv_cell, csv_text
 
 POLICY = "ndaa-889"
 COLUMNS = (
@@ -70,20 +68,14 @@ def row(d: Device, verdict: Verdict) -> list[str]:
         "maker": d.maker, "ip": d.ip, "mac": d.mac, "serial": d.serial, "firmware": d.firmware,
         "evidence_summary": evidence_summary(d), "verdict_reason": verdict.reason,
     })
-    return [_cell(values[c]) for c in COLUMNS]
+    return [csv_cell(values[c]) for c in COLUMNS]
 
 
 def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
     """The worksheet for ``devices`` (which must carry their ``ndaa-889`` verdicts)."""
     rows = [(d, v) for d in devices if (v := covered_verdict(d)) is not None]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for line in NOTE:
-        w.writerow([line])
     source = meta.get("input") or "scan"
-    w.writerow([_cell(f"# {len(rows)} covered device(s) of {len(devices)} in {source}, "
-                      f"evaluated as of {meta.get('date', 'today')}.")])
-    w.writerow(COLUMNS)
-    for d, v in rows:
-        w.writerow(row(d, v))
-    return buf.getvalue()
+    head = [[line] for line in NOTE]
+    head.append([f"# {len(rows)} covered device(s) of {len(devices)} in {source}, "
+                 f"evaluated as of {meta.get('date', 'today')}."])
+    return csv_text([*head, COLUMNS, *(row(d, v) for d, v in rows)])

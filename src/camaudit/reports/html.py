@@ -7,6 +7,11 @@ its own. Every string that came from a device (names, titles, realms, models, ev
 is attacker-controlled: Jinja2 autoescaping is on for the whole template, nothing from a device
 is marked safe, and it never enters the JavaScript, which only reads the table's text.
 
+The page is bounded whatever the input (a scan file or inventory of hostile records): each
+device string is cut at ``MAX_VALUE`` characters and each per-device list (evidence, verdicts,
+errors, risks, screening and egress findings, names, ports) at ``MAX_ITEMS`` entries, with the
+number left out said on the page; so the page grows with the number of devices only.
+
 ``meta`` (the reporters' common argument) may carry ``site``, ``targets``, ``scan_id``,
 ``time`` and ``changes``: the ``ScanDiff.to_json()`` of this scan against the previous one.
 
@@ -26,6 +31,7 @@ data under the charts.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import ipaddress
 from collections import Counter
@@ -39,11 +45,13 @@ import jinja2
 from camaudit import __version__
 from camaudit.model import Device
 
-MAX_VALUE = 400  # characters of one evidence value shown; the rest is counted, not shown
+MAX_VALUE = 400  # characters of one device string shown; the rest is counted, not shown
+MAX_ITEMS = 200  # entries of one per-device list shown (evidence, findings ...); the rest counted
 CHART_WIDTH = 320
 BAR_HEIGHT = 22
-STATUS_ORDER = ("covered", "unknown", "not-covered")
-STATUS_COLOURS = {"covered": "#c0392b", "unknown": "#b7950b", "not-covered": "#1e8449"}
+STATUS_ORDER = ("covered", "possible", "unknown", "not-covered")
+STATUS_COLOURS = {"covered": "#c0392b", "possible": "#d35400", "unknown": "#b7950b",
+                  "not-covered": "#1e8449"}
 SEVERITIES = ("high", "medium", "low")
 RISK_STATUSES = ("affected", "possible")
 PALETTE = ("#2e86c1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#c0392b", "#27ae60",
@@ -60,10 +68,13 @@ class Bar:
 
 
 def status(d: Device) -> str:
-    """covered (some policy covers it), not-covered (every policy says so), else unknown."""
+    """covered (some policy covers it), possible (some policy would, on too little evidence),
+    not-covered (every policy says so), else unknown."""
     statuses = {v.status for v in d.verdicts}
     if "covered" in statuses:
         return "covered"
+    if "possible" in statuses:
+        return "possible"
     if statuses == {"not-covered"}:
         return "not-covered"
     return "unknown"
@@ -207,15 +218,46 @@ def egress_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
             "attribution": attribution()}
 
 
-def _row(i: int, d: Device) -> dict[str, Any]:
+_DEVICE_TEXT = ("ip", "mac", "maker", "brand", "model", "firmware", "serial", "device_type",
+                "first_seen", "last_seen")
+
+
+def _bounded(d: Device) -> tuple[Device, int]:
+    """``d`` with every string the page shows cut at ``MAX_VALUE`` characters and its lists at
+    ``MAX_ITEMS`` entries; (that device, the number of list entries left out)."""
+    cut = 0
+
+    def head(items: Sequence[Any]) -> tuple[Any, ...]:
+        nonlocal cut
+        cut += max(0, len(items) - MAX_ITEMS)
+        return tuple(items[:MAX_ITEMS])
+
+    text: dict[str, Any] = {k: shorten(v) for k in _DEVICE_TEXT
+                            if isinstance(v := getattr(d, k), str)}
+    verdicts = tuple(dataclasses.replace(
+        v, reason=shorten(v.reason), references=tuple(shorten(r) for r in v.references[:20]))
+        for v in head(d.verdicts))
+    return dataclasses.replace(
+        d, **text, hostnames=tuple(shorten(h) for h in head(d.hostnames)),
+        ports=head(d.ports), verdicts=verdicts, evidence=head(d.evidence),
+        errors=head(d.errors), screening=head(d.screening), egress=head(d.egress),
+        risks=head(d.risks), observations=head(d.observations)), cut
+
+
+def _row(i: int, device: Device) -> dict[str, Any]:
+    d, cut = _bounded(device)
     return {
-        "index": i, "d": d, "status": status(d), "ip_sort": ip_sort(d.ip),
+        "index": i, "d": d, "status": status(device), "ip_sort": ip_sort(d.ip),
         "ports": ", ".join(f"{p.port}/{p.proto}" for p in d.ports),
-        "evidence": [(e.source, e.key, shorten(e.value), e.rule) for e in d.evidence],
-        "errors": [(e.source, shorten(e.message)) for e in d.errors],
+        "evidence": [(shorten(e.source), shorten(e.key), shorten(e.value), shorten(e.rule))
+                     for e in d.evidence],
+        "errors": [(shorten(e.source), shorten(e.message)) for e in d.errors],
+        "said": [(shorten(o.source), shorten(o.key), shorten(o.value))
+                 for o in d.observations],
         "screening": finding_rows(d.screening),
         "egress": egress_rows(d.egress),
         "risks": risk_rows(d.risks),
+        "left_out": cut,
     }
 
 
@@ -223,16 +265,21 @@ def _changes(raw: object) -> dict[str, Any] | None:
     """The ``changes`` meta entry (``ScanDiff.to_json()``) with every key the template reads."""
     if not isinstance(raw, Mapping):
         return None
+    def cut(value: object) -> object:
+        return shorten(value) if isinstance(value, str) else value
+
     lists = {k: [x for x in raw.get(k) or () if isinstance(x, Mapping)]
              for k in ("appeared", "vanished", "changed")}
-    lists["changed"] = [{"ip": c.get("ip", ""),
-                         "changes": [{"field": x.get("field", ""), "before": x.get("before"),
-                                      "after": x.get("after")}
-                                     for x in c.get("changes") or () if isinstance(x, Mapping)]}
+    lists["changed"] = [{"ip": cut(c.get("ip", "")),
+                         "changes": [{"field": cut(x.get("field", "")),
+                                      "before": cut(x.get("before")),
+                                      "after": cut(x.get("after"))}
+                                     for x in list(c.get("changes") or ())[:MAX_ITEMS]
+                                     if isinstance(x, Mapping)]}
                         for c in lists["changed"]]
-    lists["appeared"] = [{k: d.get(k) for k in ("ip", "maker", "brand")}
+    lists["appeared"] = [{k: cut(d.get(k)) for k in ("ip", "maker", "brand")}
                          for d in lists["appeared"]]
-    lists["vanished"] = [{k: d.get(k) for k in ("ip", "maker", "brand")}
+    lists["vanished"] = [{k: cut(d.get(k)) for k in ("ip", "maker", "brand")}
                          for d in lists["vanished"]]
     return {"from_scan": raw.get("from_scan", ""), "to_scan": raw.get("to_scan", ""), **lists}
 
@@ -260,6 +307,7 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "changes": _changes(meta.get("changes")),
         "rows": rows,
         "chart_width": CHART_WIDTH,
+        "max_items": MAX_ITEMS,
         "bar_height": BAR_HEIGHT,
     }
 

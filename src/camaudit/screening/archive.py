@@ -23,6 +23,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 BZ2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
+# What zipfile raises on a hostile archive: NotImplementedError (a RuntimeError) for a version
+# or compression method it lacks, RuntimeError for an encrypted member.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def is_office(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist()[:10_000])
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return None
     if "word/document.xml" in names:
         return "docx"
@@ -77,7 +80,7 @@ def office_size_ok(data: bytes, limits: Limits) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return sum(i.file_size for i in zf.infolist()) <= limits.member_bytes
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return False
 
 
@@ -109,13 +112,13 @@ def _zip(data: bytes, limits: Limits) -> Iterator[Member]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+    except ZIP_ERRORS as e:
         yield Member("", None, f"zip not readable ({type(e).__name__})")
         return
     total = 0
     with zf:
         for n, info in enumerate(infos):
-            if info.is_dir():
+            if info.filename.endswith("/"):  # ZipInfo.is_dir() fails on an empty name
                 continue
             if n >= limits.members:
                 yield Member(info.filename, None, f"more than {limits.members} members")
@@ -131,9 +134,7 @@ def _zip(data: bytes, limits: Limits) -> Iterator[Member]:
             try:
                 with zf.open(info) as fh:
                     body = _read_bounded(fh, budget)
-            # RuntimeError covers encrypted members and unsupported compression methods.
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
-                    zlib.error) as e:
+            except ZIP_ERRORS as e:
                 yield Member(info.filename, None, f"not readable ({type(e).__name__})")
                 continue
             if body is None:
@@ -197,9 +198,14 @@ def _tar(data: bytes, mode: str, limits: Limits) -> Iterator[Member]:
 
 
 def _single(data: bytes, k: str, limits: Limits) -> Member:
-    opener = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[k]
+    """The one file inside a standalone .gz, .bz2 or .xz, decompressed up to the member limit.
+    ``BZ2File`` and ``LZMAFile`` take the stream as their first argument (they have no
+    ``fileobj`` keyword); gzip's does."""
+    stream = io.BytesIO(data)
     try:
-        with opener(fileobj=io.BytesIO(data)) as fh:
+        fh: io.BufferedIOBase = (gzip.GzipFile(fileobj=stream) if k == "gzip"
+                         else bz2.BZ2File(stream) if k == "bz2" else lzma.LZMAFile(stream))
+        with fh:
             body = _read_bounded(fh, limits.member_bytes)
     except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as e:
         return Member("(content)", None, f"{k} not readable ({type(e).__name__})")

@@ -5,7 +5,11 @@ XML, Dahua magicBox/configManager getters). Credentials go out only when the dev
 (HTTP Digest or Basic challenge), never in the URL, and never appear in any message or output.
 No redirect is followed and no proxy is used, so nothing goes to a host other than the one
 named. The host must be loopback, private or link-local unless ``allow_public`` is set.
-ONVIF analytics descriptions are asked for by ``camaudit.screening.onvif``.
+Basic authentication (the password in the clear) is used only over https, or over plain http
+when the operator allows it (``allow_plain_basic``). A ``Deadline`` bounds all the requests to
+one device together: when it passes, open connections are shut down and no request starts, so
+a device that trickles a byte at a time cannot hold the run. Every message goes through
+``redact``. ONVIF analytics descriptions are asked for by ``camaudit.screening.onvif``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,11 +26,99 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from camaudit.errors import UsageError
+from camaudit.redact import redact
 from camaudit.screening import extract
 from camaudit.screening.rules import DevicePath
 from camaudit.screening.scan import Finding, Screener, Skipped
 
 MAX_DOCUMENT = 4 << 20
+PLAIN_BASIC = ("device asks for Basic authentication over plain http (password in the clear); "
+               "refused: use https, or --allow-plain-basic if you accept it")
+
+
+class Deadline:
+    """Seconds for everything asked of one device. Used as a context manager: when the time is
+    up, every connection opened under it is shut down (a blocked read returns at once) and a
+    new connection fails with ``TimeoutError``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def remaining(self) -> float:
+        return max(0.0, self.end - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+        if self.expired():
+            self._expire()
+
+    def _expire(self) -> None:
+        with self._lock:
+            socks, self._socks = self._socks, []
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    def __enter__(self) -> Deadline:
+        self._timer = threading.Timer(self.remaining(), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._expire()
+
+
+def _connection(base: type[http.client.HTTPConnection], deadline: Deadline
+                ) -> type[http.client.HTTPConnection]:
+    """``base`` whose sockets are watched by ``deadline`` and whose timeout never outlasts it."""
+
+    class Connection(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+
+            def created(address: tuple[str, int], timeout: float,
+                        source: tuple[str, int] | None = None) -> socket.socket:
+                if deadline.expired():
+                    raise TimeoutError(f"device deadline of {deadline.seconds:g} s passed")
+                sock = socket.create_connection(address, min(timeout, deadline.remaining()),
+                                                source)
+                deadline.watch(sock)
+                return sock
+
+            self._create_connection = created
+
+    return Connection
+
+
+class _DeadlineHTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.connection = _connection(http.client.HTTPConnection, deadline)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req)
+
+
+class _DeadlineHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.connection = _connection(http.client.HTTPSConnection, deadline)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req)
 
 
 @dataclass(frozen=True)
@@ -47,7 +141,8 @@ def check_url(url: str, allow_public: bool = False) -> urllib.parse.SplitResult:
 
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--device needs an http:// or https:// URL with a host, not '{url}'")
+        raise UsageError("--device needs an http:// or https:// URL with a host, not "
+                         f"'{redact(url)}'")
     if parts.username is not None or parts.password is not None:
         raise UsageError("--device URL must not carry credentials: use --user and "
                          "--password-file")
@@ -55,7 +150,8 @@ def check_url(url: str, allow_public: bool = False) -> urllib.parse.SplitResult:
         port = parts.port
         infos = socket.getaddrinfo(parts.hostname, port or 80, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot resolve device host '{parts.hostname}': {e}") from e
+        raise UsageError(f"cannot resolve device host '{parts.hostname}': "
+                         f"{redact(str(e))}") from e
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not allow_public and not in_scope(ip):
@@ -116,41 +212,76 @@ def digest_handler(url: str, user: str, password: str) -> urllib.request.HTTPDig
 
 
 def opener(url: str, user: str, password: str, digest: urllib.request.HTTPDigestAuthHandler
-           | None = None, basic: bool = True) -> urllib.request.OpenerDirector:
-    """No proxy, no redirect, Digest (``digest`` or a new one) and, if ``basic``, Basic auth."""
+           | None = None, basic: bool = True, deadline: Deadline | None = None
+           ) -> urllib.request.OpenerDirector:
+    """No proxy, no redirect, Digest (``digest`` or a new one) and, if ``basic``, Basic auth;
+    with ``deadline``, every connection is bounded by it."""
     digest = digest or digest_handler(url, user, password)
     handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}),
                                                   _NoRedirect(), digest]
     if basic:
         handlers.append(urllib.request.HTTPBasicAuthHandler(_passwords(url, user, password)))
+    if deadline is not None:
+        handlers += [_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline)]
     return urllib.request.build_opener(*handlers)
+
+
+def basic_allowed(url: str, allow_plain_basic: bool) -> bool:
+    """Basic authentication sends the password in the clear: over https, or when allowed."""
+    return urllib.parse.urlsplit(url).scheme == "https" or allow_plain_basic
+
+
+def _refusal(e: urllib.error.HTTPError, basic: bool) -> str:
+    """Why a 401 came back: credentials refused, or only Basic offered where it is not used."""
+    offers = [h.split(None, 1)[0].lower() for h in (e.headers.get_all("WWW-Authenticate") or [])
+              if h.strip()] if e.headers is not None else []
+    if not basic and offers and all(o == "basic" for o in offers):
+        return PLAIN_BASIC
+    return "credentials refused"
+
+
+def not_fetched(e: BaseException) -> str:
+    """One short reason for a failed request, credentials redacted."""
+    reason = getattr(e, "reason", None) or e
+    text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
+    return redact(" ".join((text or type(e).__name__).split()))[:120]
 
 
 def fetch(url: str, user: str, password: str, paths: Sequence[DevicePath], *,
           allow_public: bool = False, timeout: float = 5.0,
-          digest: urllib.request.HTTPDigestAuthHandler | None = None
+          digest: urllib.request.HTTPDigestAuthHandler | None = None,
+          allow_plain_basic: bool = False, deadline: Deadline | None = None
           ) -> tuple[list[Document], list[Skipped]]:
     """GET each capability path; documents that answered 200, and why the others did not."""
     parts = check_url(url, allow_public)
     base = f"{parts.scheme}://{parts.netloc}"
-    opener_ = opener(base, user, password, digest)
+    basic = basic_allowed(base, allow_plain_basic)
+    opener_ = opener(base, user, password, digest, basic=basic, deadline=deadline)
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for p in paths:
         target = base + p.path
+        if deadline is not None and deadline.expired():
+            skipped.append(Skipped(target, f"not fetched (device deadline of "
+                                   f"{deadline.seconds:g} s passed)"))
+            continue
         request = urllib.request.Request(target, method="GET")  # noqa: S310 - http(s) checked
+        wait = timeout if deadline is None else max(0.01, min(timeout, deadline.remaining()))
         try:
-            with opener_.open(request, timeout=timeout) as resp:
+            with opener_.open(request, timeout=wait) as resp:
                 body = resp.read(MAX_DOCUMENT + 1)
                 status = int(resp.status)
         except urllib.error.HTTPError as e:
             e.close()
-            reason = ("credentials refused" if e.code == 401 else f"HTTP {e.code}")
+            reason = _refusal(e, basic) if e.code == 401 else f"HTTP {e.code}"
             skipped.append(Skipped(target, reason))
             continue
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
-            reason = getattr(e, "reason", None) or type(e).__name__
-            skipped.append(Skipped(target, f"not fetched ({reason})"))
+            skipped.append(Skipped(target, f"not fetched ({not_fetched(e)})"))
+            continue
+        if deadline is not None and deadline.expired():
+            skipped.append(Skipped(target, f"not fetched (device deadline of "
+                                   f"{deadline.seconds:g} s passed)"))
             continue
         if len(body) > MAX_DOCUMENT:
             skipped.append(Skipped(target, f"document over {MAX_DOCUMENT} bytes; first part "

@@ -16,6 +16,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 MAX_PAGES = 5000
 MAX_CHARS = 64 << 20  # characters of text kept per document
@@ -26,6 +27,9 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+OFFSET_STEP = 4096  # characters between the checkpoints of a segment's byte-offset map
+
+
 @dataclass(frozen=True)
 class Segment:
     text: str
@@ -34,15 +38,32 @@ class Segment:
     byte_base: int = 0  # bytes before text[0] (a BOM)
     marks: tuple[tuple[int, str], ...] = ()  # (character offset, label), ascending
 
+    @cached_property
+    def _checkpoints(self) -> list[int]:
+        """Byte offset of every ``OFFSET_STEP``-th character: built once, in one pass."""
+        enc = self.encoding or "utf-8"
+        out = [self.byte_base]
+        for i in range(0, len(self.text), OFFSET_STEP):
+            out.append(out[-1] + len(self.text[i:i + OFFSET_STEP].encode(enc, "replace")))
+        return out
+
+    @cached_property
+    def _mark_offsets(self) -> list[int]:
+        return [m[0] for m in self.marks]
+
     def byte_offset(self, start: int) -> int | None:
+        """Byte offset of character ``start``: a checkpoint plus at most one step encoded."""
         if self.encoding is None:
             return None
-        return self.byte_base + len(self.text[:start].encode(self.encoding, "replace"))
+        block = start // OFFSET_STEP
+        base = self._checkpoints[min(block, len(self._checkpoints) - 1)]
+        rest = self.text[block * OFFSET_STEP:start]
+        return base + len(rest.encode(self.encoding, "replace"))
 
     def where(self, start: int) -> str | None:
         if not self.marks:
             return None
-        i = bisect.bisect_right([m[0] for m in self.marks], start) - 1
+        i = bisect.bisect_right(self._mark_offsets, start) - 1
         return self.marks[max(0, i)][1]
 
 
@@ -99,13 +120,56 @@ def plain(data: bytes) -> Extracted:
     return Extracted("text", (Segment(text[:MAX_CHARS], encoding=enc, byte_base=base),))
 
 
-_TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
+_RAW_TEXT = re.compile(r"<(script|style)\b", re.I)
+_RAW_END = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _tag_end(text: str, at: int, missing: dict[str, int]) -> int:
+    """End of the comment, script/style element or tag opening at ``at``; -1 when it never
+    closes. ``missing`` remembers from where a closer is known to be absent, so every search
+    runs over each character at most once (linear in a flood of ``<`` or ``<!--``)."""
+    if text.startswith("<!--", at) and at < missing.get("-->", len(text) + 1):
+        end = text.find("-->", at + 4)
+        if end >= 0:
+            return end + 3
+        missing["-->"] = at
+    raw = _RAW_TEXT.match(text, at)
+    if raw is not None:
+        name = raw.group(1).lower()
+        if at < missing.get(name, len(text) + 1):
+            close = _RAW_END[name].search(text, raw.end())
+            if close is not None:
+                return close.end()
+            missing[name] = at
+    if at >= missing.get(">", len(text) + 1):
+        return -1
+    end = text.find(">", at + 1)
+    if end < 0:
+        missing[">"] = at
+        return -1
+    return end + 1
 
 
 def strip_markup(text: str) -> str:
     """Tags as spaces and entities decoded, padded so every character keeps its offset."""
-    text = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    parts: list[str] = []
+    missing: dict[str, int] = {}
+    i = 0
+    while True:
+        at = text.find("<", i)
+        if at < 0:
+            parts.append(text[i:])
+            break
+        end = _tag_end(text, at, missing)
+        if end < 0:
+            parts.append(text[i:at + 1])
+            i = at + 1
+            continue
+        parts.append(text[i:at])
+        parts.append(" " * (end - at))
+        i = end
+    text = "".join(parts)
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)).ljust(len(m.group(0)))[
         :len(m.group(0))], text)
 
@@ -189,6 +253,8 @@ def pdf(data: bytes) -> Extracted:
                 text = ""
             segments.append(Segment(text[:MAX_CHARS], page=n + 1))
     problem = f"PDF page(s) {', '.join(map(str, bad[:10]))} not readable" if bad else None
+    if not count:  # a broken or empty page tree hides the text: the raw bytes are scanned
+        problem = "PDF has no readable pages"
     return Extracted("pdf", tuple(segments), problem)
 
 

@@ -13,13 +13,15 @@ fires only when one of them stands within ``window`` characters before or after 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from camaudit.screening.rules import ScreenRule
 
 _WORD = "A-Za-z0-9_"
 CONTEXT_CHARS = 40
+EXTEND = 64  # characters a ``*`` lets a term go on by (longer identifiers are cut there)
+MAX_SPAN = 256  # a run of touching matches is merged into spans of at most this many characters
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 
 
@@ -37,7 +39,11 @@ def literal(term: str) -> str:
 
 
 def term_regex(term: str, case_sensitive: bool = False) -> str:
-    """Regular expression source for one term (see the module docstring)."""
+    """Regular expression source for the literal core of one term (see the module docstring).
+
+    A ``*`` side gets no pattern at all: the word it lets go on is added after the match by
+    ``TermSet`` (at most ``EXTEND`` characters), so no term compiles to an unbounded
+    ``[A-Za-z0-9_]*`` that would make matching quadratic in a long run of letters."""
     text = literal(term)
     parts: list[str] = []
     for i, ch in enumerate(text):
@@ -51,20 +57,68 @@ def term_regex(term: str, case_sensitive: bool = False) -> str:
     body = "".join(parts)
     if not case_sensitive and text.isascii():
         body = f"(?i:{body})"
-    if term.startswith("*"):
-        body = rf"[{_WORD}]*" + body
-    elif _is_ascii_word(text[0]):
+    if not term.startswith("*") and _is_ascii_word(text[0]):
         body = rf"(?<![{_WORD}])" + body
-    if term.endswith("*"):
-        body += rf"[{_WORD}]*"
-    elif _is_ascii_word(text[-1]):
+    if not term.endswith("*") and _is_ascii_word(text[-1]):
         body += rf"(?![{_WORD}])"
     return body
 
 
-def compile_terms(terms: Iterable[str], case_sensitive: bool = False) -> re.Pattern[str]:
+@dataclass(frozen=True)
+class TermSet:
+    """Terms compiled into one alternation (longest first), each alternative a group, so a
+    match knows whether its term has ``*`` sides to extend over word characters."""
+
+    pattern: re.Pattern[str]
+    lead: tuple[bool, ...]  # per group number (index 0 unused): the term starts with *
+    trail: tuple[bool, ...]  # ... ends with *
+
+    def spans(self, text: str, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
+        """(start, end) of every term in text[lo:hi], ``*`` sides extended; a match that
+        overlaps the previous one, or whose word runs on into it, is merged into it."""
+        hi = len(text) if hi is None else hi
+        pending: tuple[int, int] | None = None
+        for m in self.pattern.finditer(text, lo, hi):
+            floor = lo if pending is None else pending[1]
+            start, end = self._extend(text, m, floor, hi, left=True)
+            if pending is not None and end - pending[0] <= MAX_SPAN and (start < pending[1] or (
+                    start == pending[1] < m.start() and start > lo
+                    and _is_ascii_word(text[start - 1]))):
+                pending = (pending[0], max(pending[1], end))
+                continue
+            if pending is not None:
+                yield pending
+            pending = (start, end)
+        if pending is not None:
+            yield pending
+
+    def match(self, text: str, pos: int) -> tuple[int, int] | None:
+        """The span of a term starting exactly at ``pos`` (a trailing ``*`` extended)."""
+        m = self.pattern.match(text, pos)
+        return None if m is None else self._extend(text, m, pos, len(text), left=False)
+
+    def _extend(self, text: str, m: re.Match[str], floor: int, hi: int,
+                left: bool) -> tuple[int, int]:
+        start, end = m.span()
+        group = m.lastindex or 0
+        if left and self.lead[group]:
+            stop = max(floor, start - EXTEND)
+            while start > stop and _is_ascii_word(text[start - 1]):
+                start -= 1
+        if self.trail[group]:
+            tail = _WORD_RUN.match(text, end, min(hi, end + EXTEND))
+            end = tail.end() if tail is not None else end
+        return start, end
+
+
+_WORD_RUN = re.compile(rf"[{_WORD}]*")
+
+
+def compile_terms(terms: Iterable[str], case_sensitive: bool = False) -> TermSet:
     ordered = sorted(terms, key=lambda t: len(literal(t)), reverse=True)
-    return re.compile("|".join(term_regex(t, case_sensitive) for t in ordered))
+    pattern = re.compile("|".join(f"({term_regex(t, case_sensitive)})" for t in ordered))
+    return TermSet(pattern, (False, *(t.startswith("*") for t in ordered)),
+                   (False, *(t.endswith("*") for t in ordered)))
 
 
 def squash(text: str) -> str:
@@ -91,8 +145,8 @@ class Hit:
 @dataclass(frozen=True)
 class _Compiled:
     rule: ScreenRule
-    terms: re.Pattern[str]
-    near: re.Pattern[str] | None
+    terms: TermSet
+    near: TermSet | None
 
 
 class TextMatcher:
@@ -109,8 +163,8 @@ class TextMatcher:
         """Every rule hit in ``text``, ordered by position then rule order."""
         hits: list[Hit] = []
         for c in self._compiled:
-            for m in c.terms.finditer(text):
-                hit = self._confirm(c, text, m)
+            for start, end in c.terms.spans(text):
+                hit = self._confirm(c, text, start, end)
                 if hit is not None:
                     hits.append(hit)
         order = {r.id: i for i, r in enumerate(self.rules)}
@@ -124,15 +178,14 @@ class TextMatcher:
         for n, c in enumerate(self._compiled):
             if only is not None and n not in only:
                 continue
-            m = c.terms.match(text, pos)
-            if m is not None:
-                hit = self._confirm(c, text, m)
+            span = c.terms.match(text, pos)
+            if span is not None:
+                hit = self._confirm(c, text, *span)
                 if hit is not None:
                     out.append(hit)
         return out
 
-    def _confirm(self, c: _Compiled, text: str, m: re.Match[str]) -> Hit | None:
-        start, end = m.span()
+    def _confirm(self, c: _Compiled, text: str, start: int, end: int) -> Hit | None:
         near_text: str | None = None
         if c.near is not None:
             lo, hi = max(0, start - c.rule.window), min(len(text), end + c.rule.window)
@@ -141,15 +194,14 @@ class TextMatcher:
                 return None
             near_text = found
         ctx = text[max(0, start - CONTEXT_CHARS):end + CONTEXT_CHARS]
-        return Hit(rule=c.rule, start=start, end=end, matched=squash(m.group(0)),
+        return Hit(rule=c.rule, start=start, end=end, matched=squash(text[start:end]),
                    near=None if near_text is None else squash(near_text),
                    context=clean_context(ctx))
 
 
-def _near(pattern: re.Pattern[str], text: str, lo: int, hi: int, start: int,
-          end: int) -> str | None:
+def _near(terms: TermSet, text: str, lo: int, hi: int, start: int, end: int) -> str | None:
     """A near term inside text[lo:hi] that is not the matched term itself."""
-    for m in pattern.finditer(text, lo, hi):
-        if m.start() >= end or m.end() <= start:
-            return m.group(0)
+    for s, e in terms.spans(text, lo, hi):
+        if s >= end or e <= start:
+            return text[s:e]
     return None

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
-from camaudit.screening.device import Document, check_url
+from camaudit.screening.device import Deadline, Document, check_url, not_fetched
 from camaudit.screening.device import opener as device_opener
 from camaudit.screening.scan import Skipped
 from camaudit.wire.xmldoc import MAX_XML, find_all, local, parse_xml, text_of
@@ -167,8 +167,9 @@ Post = Callable[[str, str, str | None], tuple[Reply | None, str]]
 
 
 def _poster(base: str, user: str, password: str, timeout: float,
-            digest: urllib.request.HTTPDigestAuthHandler | None) -> Post:
-    opener = device_opener(base, user, password, digest, basic=False)
+            digest: urllib.request.HTTPDigestAuthHandler | None,
+            deadline: Deadline | None = None) -> Post:
+    opener = device_opener(base, user, password, digest, basic=False, deadline=deadline)
 
     def post(path: str, call: str, token: str | None) -> tuple[Reply | None, str]:
         """The reply, or None and why there is none (never naming the password)."""
@@ -176,9 +177,15 @@ def _poster(base: str, user: str, password: str, timeout: float,
         request = urllib.request.Request(  # noqa: S310 - http(s) checked by check_url
             base + path, data=build_request(call, user, password, token), method="POST",
             headers={"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'})
+        if deadline is not None and deadline.expired():
+            return None, f"device deadline of {deadline.seconds:g} s passed"
+        wait = timeout if deadline is None else max(0.01, min(timeout, deadline.remaining()))
         try:
-            with opener.open(request, timeout=timeout) as resp:
-                return parse_reply(resp.read(MAX_XML + 1)), ""
+            with opener.open(request, timeout=wait) as resp:
+                data = resp.read(MAX_XML + 1)
+            if deadline is not None and deadline.expired():
+                return None, f"device deadline of {deadline.seconds:g} s passed"
+            return parse_reply(data), ""
         except urllib.error.HTTPError as e:
             try:
                 body = e.read(MAX_XML + 1) if e.code in (400, 500) and e.fp else b""
@@ -193,9 +200,7 @@ def _poster(base: str, user: str, password: str, timeout: float,
                 return reply, ""
             return None, f"HTTP {e.code}"
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
-            reason = getattr(e, "reason", None) or e
-            text = reason.strerror if isinstance(reason, OSError) else None
-            return None, str(text or reason or type(e).__name__)[:120]
+            return None, not_fetched(e)
 
     return post
 
@@ -211,13 +216,14 @@ def _why(reply: Reply | None, problem: str) -> str:
 
 
 def fetch(url: str, user: str, password: str, *, allow_public: bool = False,
-          timeout: float = 5.0, digest: urllib.request.HTTPDigestAuthHandler | None = None
-          ) -> tuple[list[Document], list[Skipped]]:
+          timeout: float = 5.0, digest: urllib.request.HTTPDigestAuthHandler | None = None,
+          deadline: Deadline | None = None) -> tuple[list[Document], list[Skipped]]:
     """The analytics module and rule descriptions as text documents, and skipped notes.
-    ``digest``: the HTTP Digest handler shared with ``device.fetch`` (see ``digest_handler``)."""
+    ``digest``: the HTTP Digest handler shared with ``device.fetch`` (see ``digest_handler``);
+    ``deadline``: the one bounding every request to this device."""
     parts = check_url(url, allow_public)
     base = f"{parts.scheme}://{parts.netloc}"
-    post = _poster(base, user, password, timeout, digest)
+    post = _poster(base, user, password, timeout, digest, deadline)
 
     reply, problem = post(DEVICE_PATH, "GetServices", None)
     if reply is None or reply.root is None:

@@ -16,6 +16,7 @@ cannot be opened at all raises ``UsageError``.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from camaudit.screening.matcher import Hit, TextMatcher
 from camaudit.screening.rules import RuleSet, load_ruleset
 
 IN_MEMORY = 256 << 20  # files larger than this (and not archives) are scanned through mmap
+STREAM_BYTES = 64 << 20  # bytes read from a device node or FIFO named explicitly
 _HTML = (".html", ".htm", ".xhtml", ".shtml", ".asp", ".jsp", ".php")
 _XML = (".xml", ".xsd", ".wsdl")
 Progress = Callable[[int], None]
@@ -84,21 +86,40 @@ def _finding(path: str, hit: Hit, **where: Any) -> Finding:
                    **where)
 
 
-def collect_files(paths: Sequence[Path]) -> list[Path]:
-    """Files named and files under folders named (symlinked folders not followed), sorted."""
+def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Files named and regular files under folders named, sorted; what a folder holds that is
+    not a regular file (device node, FIFO, socket, symlink to one) is skipped, not read.
+    Symlinked folders are not followed. A path named explicitly is read whatever it is."""
     out: list[Path] = []
+    skipped: list[Skipped] = []
     for p in paths:
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs.sort()
-                out.extend(Path(root) / f for f in sorted(files))
-        elif p.is_file():
+                for f in sorted(files):
+                    entry = Path(root) / f
+                    try:
+                        regular = stat.S_ISREG(entry.stat().st_mode)
+                    except OSError as e:
+                        skipped.append(Skipped(str(entry), f"not readable ({e.strerror or e})"))
+                        continue
+                    if regular:
+                        out.append(entry)
+                    else:
+                        skipped.append(Skipped(str(entry), "not a regular file (device, FIFO, "
+                                               "socket or a link to one); name it to read it"))
+        elif p.exists():
             if not os.access(p, os.R_OK):
                 raise UsageError(f"cannot read '{p}': permission denied")
             out.append(p)
         else:
             raise UsageError(f"no such file or folder: '{p}'")
-    return out
+    return out, skipped
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``walk`` reads."""
+    return walk(paths)[0]
 
 
 class Screener:
@@ -112,8 +133,9 @@ class Screener:
         self.bytes = ByteScanner(self.ruleset.rules, workers=workers)
 
     def screen_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> Report:
-        acc = _Acc()
-        for path in collect_files(paths):
+        files, skipped = walk(paths)
+        acc = _Acc(skipped=skipped)
+        for path in files:
             self._file(path, acc, progress)
         return Report(tuple(acc.findings), tuple(acc.skipped), acc.files, acc.bytes)
 
@@ -136,31 +158,42 @@ class Screener:
         return out
 
     def _file(self, path: Path, acc: _Acc, progress: Progress | None) -> None:
+        """One file, opened once (a FIFO cannot be read twice) and read within its cap: a
+        regular file up to its size (or ``IN_MEMORY``), a device or FIFO named explicitly
+        up to ``STREAM_BYTES``; larger regular files go to the byte scanner through mmap."""
         name = str(path)
         try:
-            size = path.stat().st_size
             with path.open("rb") as fh:
+                info = os.fstat(fh.fileno())
+                regular = stat.S_ISREG(info.st_mode)
+                size = info.st_size
                 head = fh.read(4096)
+                small = not regular or size <= IN_MEMORY or (
+                    archive.kind(head) is not None and size <= self.limits.archive_bytes)
+                cap = max(size, IN_MEMORY) if regular else STREAM_BYTES
+                data = head + fh.read(cap + 1 - len(head)) if small else b""
         except OSError as e:
             acc.skipped.append(Skipped(name, f"not readable ({e.strerror or e})"))
             return
         acc.files += 1
-        acc.bytes += size
-        small = size <= IN_MEMORY or (archive.kind(head) is not None
-                                      and size <= self.limits.archive_bytes)
-        try:
-            if small:
-                self._data(name, path.read_bytes(), 0, acc)
-            else:
+        if not small:
+            acc.bytes += size
+            try:
                 for bh in self.bytes.scan_file(path, progress):
                     acc.findings.append(_finding(name, bh.hit, offset=bh.offset,
                                                  encoding=bh.encoding))
-                return
-        except OSError as e:
-            acc.skipped.append(Skipped(name, f"not readable ({e.strerror or e})"))
+            except OSError as e:
+                acc.skipped.append(Skipped(name, f"not readable ({e.strerror or e})"))
             return
+        if len(data) > cap:
+            data = data[:cap]
+            why = "grew while read" if regular else "not a regular file"
+            acc.skipped.append(Skipped(name, f"read stopped at {cap} bytes ({why}); first "
+                                       "part screened"))
+        acc.bytes += len(data)
+        self._data(name, data, 0, acc)
         if progress is not None:
-            progress(size)
+            progress(len(data))
 
     def _data(self, name: str, data: bytes, depth: int, acc: _Acc) -> None:
         got = self._extract(name, data)

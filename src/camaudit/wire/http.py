@@ -19,7 +19,8 @@ BODY_LIMIT = 256 * 1024
 BODY_TEXT_LIMIT = 64 * 1024
 USER_AGENT = "camaudit/0.1"
 
-_STATUS = re.compile(r"^(HTTP/\d\.\d)[ \t]+(\d{3})(?:[ \t]+(.*))?$")
+STATUS_LINE = re.compile(r"^(HTTP/\d\.\d)[ \t]+(\d{3})(?:[ \t]+(.*))?$")
+_STATUS = STATUS_LINE
 _REALM = re.compile(
     r'(?:^|[\s,])realm[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.){0,1024})"|([^\s,"]{1,1024}))', re.IGNORECASE)
 _ESCAPE = re.compile(r"\\(.)")
@@ -128,7 +129,7 @@ def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
     for name, value in headers:
         if name.lower() == "content-length":
             v = value.strip()
-            return int(v) if v.isdigit() and len(v) <= 12 else None
+            return int(v) if v.isascii() and v.isdigit() and len(v) <= 12 else None
     return None
 
 

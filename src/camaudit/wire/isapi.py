@@ -36,8 +36,10 @@ class IsapiDocument:
 
 # The first element's start tag, for a document cut short (a truncated paste, a capture that
 # stopped mid-reply): its name and xmlns still tell the firmware family.
-_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]{0,80})((?:\s+[\w:.-]{1,40}\s*=\s*(?:\"[^\"<]{0,300}\"|'[^'<]{0,300}'))*)\s*/?>")
-_XMLNS = re.compile(r"""\sxmlns\s*=\s*["']\s*([^"'<]{1,300}?)\s*["']""")
+# (bounded runs only: a cut document may hold anything, and nested open-ended runs backtrack)
+_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]{0,80})((?:\s{1,20}[\w:.-]{1,40}\s{0,20}=\s{0,20}"
+                        r"(?:\"[^\"<]{0,300}\"|'[^'<]{0,300}')){0,32})\s{0,20}/?>")
+_XMLNS = re.compile(r"""\sxmlns\s{0,20}=\s{0,20}["']\s{0,20}([^"'<]{1,300}?)\s{0,20}["']""")
 _LEAF = re.compile(r"<([A-Za-z_][\w.-]{0,80})(?:\s[^<>]{0,300})?>([^<>]{1,300})</\1>")
 
 

@@ -11,8 +11,8 @@ _SEP = re.compile(r"[,\s]+")
 
 
 # A port line of nmap's normal output: "554/tcp   open  rtsp" (closed/filtered lines are not open)
-_NMAP_LINE = re.compile(r"^\s*(\d{1,5})/(tcp|udp)\s+open(?:\|filtered)?\b", re.MULTILINE)
-_NMAP_HEADER = re.compile(r"^\s*PORT\s+STATE\b", re.MULTILINE)
+_NMAP_LINE = re.compile(r"^[ \t]*(\d{1,5})/(tcp|udp)[ \t]+open(?:\|filtered)?\b", re.MULTILINE)
+_NMAP_HEADER = re.compile(r"^[ \t]*PORT[ \t]+STATE\b", re.MULTILINE)
 
 
 def parse_ports(text: str) -> list[Port]:

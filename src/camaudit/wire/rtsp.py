@@ -51,7 +51,7 @@ def _length(headers: tuple[tuple[str, str], ...]) -> int:
     for name, value in headers:
         if name.lower() == "content-length":
             v = value.strip()
-            return int(v) if v.isdigit() and len(v) <= 12 else 0
+            return int(v) if v.isascii() and v.isdigit() and len(v) <= 12 else 0
     return 0
 
 
