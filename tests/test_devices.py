@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from camaudit.devices import build_device, identify
+from camaudit.devices import build_device, identity_of
 from camaudit.model import Match, Observation, Port, ProbeError
 
 
@@ -11,14 +11,14 @@ def m(rule: str, grade: str, conf: float, **fields: str) -> Match:
 
 
 def test_no_evidence_means_no_maker_and_zero_confidence() -> None:
-    ident = identify([])
+    ident = identity_of([])
     assert ident.maker is None and ident.brand is None
     assert ident.confidence == 0.0 and not ident.relabeled
 
 
 def test_agreeing_signals_combine() -> None:
-    one = identify([m("a", "firmware", 0.85, hw_maker="Hikvision")])
-    two = identify([m("a", "firmware", 0.85, hw_maker="Hikvision"),
+    one = identity_of([m("a", "firmware", 0.85, hw_maker="Hikvision")])
+    two = identity_of([m("a", "firmware", 0.85, hw_maker="Hikvision"),
                     m("b", "port", 0.25, hw_maker="Hikvision")])
     assert one.maker == two.maker == "Hikvision"
     assert two.confidence > one.confidence
@@ -26,25 +26,25 @@ def test_agreeing_signals_combine() -> None:
 
 
 def test_strongest_maker_wins_and_conflict_lowers_confidence() -> None:
-    ident = identify([m("oui", "oui", 0.5, hw_maker="Dahua"),
+    ident = identity_of([m("oui", "oui", 0.5, hw_maker="Dahua"),
                       m("sadp", "protocol", 0.95, hw_maker="Hikvision")])
     assert ident.maker == "Hikvision"
     assert ident.confidence < 0.95
 
 
 def test_brand_evidence_makes_a_relabel() -> None:
-    ident = identify([m("layout", "firmware", 0.85, hw_maker="Dahua"),
+    ident = identity_of([m("layout", "firmware", 0.85, hw_maker="Dahua"),
                       m("lorex", "identity", 0.0, hw_brand="Lorex")])
     assert (ident.maker, ident.brand, ident.relabeled) == ("Dahua", "Lorex", True)
 
 
 def test_oem_firmware_is_relabeled_with_unknown_brand() -> None:
-    ident = identify([m("std-cgi", "firmware", 0.85, hw_maker="Hikvision", hw_oem="true")])
+    ident = identity_of([m("std-cgi", "firmware", 0.85, hw_maker="Hikvision", hw_oem="true")])
     assert ident.maker == "Hikvision" and ident.brand is None and ident.relabeled
 
 
 def test_fields_come_from_the_strongest_agreeing_match() -> None:
-    ident = identify([
+    ident = identity_of([
         m("weak", "model", 0.9, hw_maker="Hikvision", hw_model="DS-weak"),
         m("sadp", "identity", 0.0, hw_model="DS-2CD2385G1-I", hw_serial="SN1"),
         m("rival", "oui", 0.5, hw_maker="Dahua", hw_firmware="from-rival"),
@@ -72,9 +72,9 @@ def test_build_device_keeps_evidence_errors_and_mac() -> None:
 
 
 def test_open_ports_alone_never_name_a_maker() -> None:
-    alone = identify([m("port-37777", "port", 0.25, hw_maker="Dahua")])
+    alone = identity_of([m("port-37777", "port", 0.25, hw_maker="Dahua")])
     assert alone.maker is None and alone.confidence == 0.0
-    backed = identify([m("port-37777", "port", 0.25, hw_maker="Dahua"),
+    backed = identity_of([m("port-37777", "port", 0.25, hw_maker="Dahua"),
                        m("layout", "firmware", 0.85, hw_maker="Dahua")])
     assert backed.maker == "Dahua" and backed.confidence > 0.85
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from camaudit.audit import scan_devices
 from camaudit.model import Device
 from camaudit.records import device_from_record
 from camaudit.risk_schema import RiskExample, RiskRule, load_risk_rules, parse_risk_file
 from camaudit.risks import assess, risks_of, verify_risks, with_risks
+from camaudit.scan.job import scan_devices
 
 RULES = load_risk_rules()
 BY_ID = {r.id: r for r in RULES}

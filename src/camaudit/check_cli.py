@@ -201,9 +201,9 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
       camaudit check --input scan.json --policy-file our-policy.yaml
       camaudit check --verify-policies --policy-file our-policy.yaml
     """
-    from camaudit.policy import load_policies, with_verdicts
+    from camaudit.judge import judge
+    from camaudit.policy import load_policies
     from camaudit.policy import verify_policies as verify
-    from camaudit.risks import with_risks
 
     if list_policies:
         from camaudit.policy_schema import policy_names
@@ -217,7 +217,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     on = day.date() if day else dt.date.today()
     found, meta = load_devices(input_path, db, site, scan_id)
     # verdicts and risks are judged anew under today's rules (a record may predate them)
-    devices = with_risks(with_verdicts(found, policies, on=on))
+    devices = judge(found, policies, on=on)
     covered = sum(any(v.status == "covered" for v in d.verdicts) for d in devices)
     if fmt == "json":
         meta.update({"date": on.isoformat(), "policies": [p.id for p in policies],
@@ -259,14 +259,14 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
       camaudit report --format far-889 --input scan.json -o far-889.csv
       camaudit report --format json --input scan.jsonl -o verdicts.json
     """
-    from camaudit.policy import load_policies, with_verdicts
+    from camaudit.judge import judge
+    from camaudit.policy import load_policies
     from camaudit.reports import REPORTERS, far889
-    from camaudit.risks import with_risks
 
     on = day.date() if day else dt.date.today()
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
     found, meta = load_devices(input_path, db, site, scan_id)
-    devices = with_risks(with_verdicts(found, policies, on=on))
+    devices = judge(found, policies, on=on)
     meta.update({"date": on.isoformat(), "policies": [p.id for p in policies]})
     if fmt == "far-889":
         text = far889.render(devices, meta)

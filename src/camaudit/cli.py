@@ -156,10 +156,12 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
       camaudit scan 10.0.0.0/24 --rate 20 --concurrency 8
     """
-    from camaudit.audit import any_covered, now_iso, scan_devices
+    from camaudit.clock import now_iso
     from camaudit.console import Progress
+    from camaudit.judge import any_covered, judge
     from camaudit.model import Device
     from camaudit.reports import REPORTERS
+    from camaudit.scan.job import scan_devices
     from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
 
     if not targets and not input_files and not iface:
@@ -186,9 +188,8 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
                                rate=rate)
     if found:
         from camaudit.discovery.inventory import merge_devices
-        from camaudit.policy import load_policies, with_verdicts
 
-        devices = with_verdicts(merge_devices(found, devices), load_policies())
+        devices = judge(merge_devices(found, devices))
     meta = {"targets": list(targets), "hosts": len(ips), "ports": ports, "site": site,
             "time": started}
     failed = None

@@ -12,11 +12,11 @@ build.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from camaudit.fingerprints.strength import names_alone
+from camaudit.fingerprints.strength import combine, names_alone
 from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, ProbeError
 
 _GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
@@ -59,13 +59,6 @@ def _clip(value: str) -> str:
     return value if len(value) <= MAX_EVIDENCE_VALUE else value[:MAX_EVIDENCE_VALUE] + "…"
 
 
-def _combine(confidences: Iterable[float]) -> float:
-    miss = 1.0
-    for c in confidences:
-        miss *= 1.0 - c
-    return 1.0 - miss
-
-
 def _best(matches: Sequence[Match], name: str) -> str | None:
     """The value of field ``name`` from the strongest match that sets it (grade, then order)."""
     best: tuple[int, float, int] | None = None
@@ -80,7 +73,7 @@ def _best(matches: Sequence[Match], name: str) -> str | None:
     return value
 
 
-def identify(matches: Sequence[Match]) -> Identity:
+def identity_of(matches: Sequence[Match]) -> Identity:
     """Merge ``matches`` (all from one host or one pasted observation) into an Identity."""
     scores: dict[str, list[float]] = {}
     named_alone: set[str] = set()
@@ -91,7 +84,7 @@ def identify(matches: Sequence[Match]) -> Identity:
             if names_alone(m.grade, m.shared):
                 named_alone.add(named)
     # Ports and shared traits only corroborate: a maker named by nothing else is not named.
-    combined = {mk: _combine(cs) for mk, cs in scores.items() if mk in named_alone}
+    combined = {mk: combine(cs) for mk, cs in scores.items() if mk in named_alone}
     maker: str | None = None
     confidence = 0.0
     if combined:
@@ -141,7 +134,7 @@ def build_device(ip: str, ports: Sequence[Port], observations: Sequence[Observat
                  matches: Sequence[Match], errors: Sequence[ProbeError] = (),
                  seen: str | None = None) -> Device:
     """The device record for one host from its ports, observations, matches and probe errors."""
-    ident = identify(matches)
+    ident = identity_of(matches)
     mac = ident.mac or next((o.value for o in observations if o.key == "mac.address"), None)
     return Device(
         ip=ip, mac=mac, ports=tuple(ports), maker=ident.maker, brand=ident.brand,

@@ -63,8 +63,9 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
       camaudit discover --iface eth0 --passive --listen 300
       camaudit discover --iface eth0 --target 10.20.0.0/28 --format jsonl
     """
-    from camaudit.audit import any_covered, now_iso
+    from camaudit.clock import now_iso
     from camaudit.discovery.inventory import discover_devices
+    from camaudit.judge import any_covered
     from camaudit.reports import REPORTERS
     from camaudit.targets import expand
 

@@ -14,12 +14,12 @@ before it is kept.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from camaudit.clock import now_iso
 from camaudit.errors import UsageError
 from camaudit.model import Device
 from camaudit.output import HELP_SETTINGS
@@ -126,8 +126,7 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
     from camaudit.egress.render import render_csv, render_json, render_table
 
     countries = _countries(flag_country)
-    # as camaudit.audit.now_iso, which would import the whole scanner (0.3 s) for one clock read
-    started = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    started = now_iso()
     if devices_path is not None:
         if db is not None or site is not None or no_db:
             raise UsageError("--db, --site and --no-db are about the inventory: not with "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from camaudit.devices import Identity, identify
+from camaudit.devices import Identity, identity_of
 from camaudit.errors import UsageError
 from camaudit.fingerprints.matcher import Matcher, default_matcher
 from camaudit.kinds import KINDS
@@ -22,4 +22,4 @@ def identify_bytes(kind: str, data: bytes, matcher: Matcher | None = None) -> Id
         observations = parse(data)
     except ValueError as e:
         raise UsageError(f"cannot read input as {kind}: {e}") from e
-    return identify((matcher or default_matcher()).match_all(observations))
+    return identity_of((matcher or default_matcher()).match_all(observations))

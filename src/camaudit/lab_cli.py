@@ -144,10 +144,10 @@ def demo(net: str, count: int, output: Path) -> None:
     Writes the scan as JSON (-o, default camaudit-demo.json) and the HTML report beside it
     (camaudit-demo.html). The demo does not touch the inventory.
     """
-    from camaudit.audit import scan_devices
     from camaudit.console import Progress
     from camaudit.lab.control import down, up
     from camaudit.reports import REPORTERS
+    from camaudit.scan.job import scan_devices
     from camaudit.targets import DEFAULT_PORTS, expand
 
     require_loopback_net(net)

@@ -32,7 +32,7 @@ from camaudit.attribution import explain, verify_attribution
 from camaudit.errors import RuleError
 from camaudit.fingerprints.matcher import apply
 from camaudit.fingerprints.schema import Rule, load_rules
-from camaudit.fingerprints.strength import Trait, missing, names_alone, strength
+from camaudit.fingerprints.strength import Trait, combine, missing, names_alone, strength
 from camaudit.model import GRADES, Device, Verdict
 from camaudit.policy_schema import (
     Covered,
@@ -86,13 +86,6 @@ def maker_evidence(device: Device, rules: dict[str, Rule] | None = None) -> list
     return out
 
 
-def _combine(confidences: Iterable[float]) -> float:
-    miss = 1.0
-    for c in confidences:
-        miss *= 1.0 - c
-    return round(1.0 - miss, 2)
-
-
 def _summary(ev: Sequence[MakerEvidence]) -> str:
     by_grade: dict[str, list[str]] = {}
     for e in sorted(ev, key=lambda e: _RANK[e.grade]):
@@ -136,7 +129,7 @@ def evaluate(device: Device, policies: Sequence[Policy], *, on: dt.date | None =
         named = {e.maker for e in ev}
         if len(named) == 1:
             maker = named.pop()
-            confidence = _combine(e.confidence for e in ev)
+            confidence = round(combine(e.confidence for e in ev), 2)
     return tuple(_judge(device, p, maker, confidence, ev, day) for p in policies)
 
 

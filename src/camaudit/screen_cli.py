@@ -282,7 +282,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
             reports.append(screener.screen_paths(list(paths), advance))
     meta: dict[str, Any] = {"paths": [str(p) for p in paths], "device": device_url}
     if device_url:
-        from camaudit.audit import now_iso
+        from camaudit.clock import now_iso
 
         started = now_iso()
         found = _device_report(screener, device_url, user, password_file, allow_public,

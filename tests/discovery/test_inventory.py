@@ -6,6 +6,7 @@ import pytest
 
 from camaudit.discovery.collect import Reply
 from camaudit.discovery.inventory import build_devices, merge_devices, read_neighbours
+from camaudit.judge import judge
 from camaudit.model import Evidence, Port
 from camaudit.net.multicast import Interface
 from camaudit.wire import dhip
@@ -68,14 +69,16 @@ def test_read_neighbours_of_missing_table_is_empty(tmp_path: object) -> None:
     assert read_neighbours("lab0", Path("/nonexistent/arp")) == {}
 
 
-def test_merged_records_get_the_risks_of_their_merged_identity() -> None:
+def test_merged_records_are_judged_on_their_merged_identity() -> None:
     (found,) = build_devices([Reply("10.0.0.3", "sadp", SADP)])
-    assert found.risks == ()  # build_devices is the pure part; discover_devices adds risks
+    assert found.risks == ()  # build_devices is the pure part; judge adds verdicts and risks
     scanned = dataclasses.replace(found, evidence=(), maker=None, model=None,
                                   risks=({"cve": "stale"},))
     (merged,) = merge_devices([found], [scanned])
     assert (merged.maker, merged.model) == ("Hikvision", "DS-7804HQH-K1")
-    assert [(r["cve"], r["status"]) for r in merged.risks] == [("CVE-2021-36260", "possible")]
+    assert merged.risks == () and merged.verdicts == ()  # nothing stale survives the merge
+    (judged,) = judge([merged])
+    assert [(r["cve"], r["status"]) for r in judged.risks] == [("CVE-2021-36260", "possible")]
 
 
 def _lab_replies() -> tuple[list[Reply], dict[str, tuple[str, str | None]]]:

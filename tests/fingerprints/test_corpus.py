@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from camaudit.audit import scan_devices
 from camaudit.errors import RuleError
 from camaudit.fingerprints.corpus import (
     COVERED_MAKERS_OF_INTEREST,
@@ -27,6 +26,7 @@ from camaudit.fingerprints.corpus import (
     run,
 )
 from camaudit.net.fake import Call, FakeTransport
+from camaudit.scan.job import scan_devices
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 

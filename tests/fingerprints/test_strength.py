@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from camaudit.devices import identify
+from camaudit.devices import identity_of
 from camaudit.fingerprints.strength import Trait, family, missing, names_alone, strength
 from camaudit.model import Match
 
@@ -49,13 +49,13 @@ def _m(rule: str, maker: str, grade: str, shared: bool = False, conf: float = 0.
 
 def test_identify_ignores_a_maker_named_only_by_shared_traits() -> None:
     """LIVE555's date format on a Reolink camera must not make it Hikvision."""
-    ident = identify([_m("hikvision-rtsp-date-format", "Hikvision", "firmware", shared=True)])
+    ident = identity_of([_m("hikvision-rtsp-date-format", "Hikvision", "firmware", shared=True)])
     assert ident.maker is None and ident.confidence == 0.0
 
 
 def test_a_shared_trait_reinforces_a_named_maker() -> None:
-    alone = identify([_m("hik-onvif", "Hikvision", "onvif")])
-    both = identify([_m("hik-onvif", "Hikvision", "onvif"),
+    alone = identity_of([_m("hik-onvif", "Hikvision", "onvif")])
+    both = identity_of([_m("hik-onvif", "Hikvision", "onvif"),
                      _m("hikvision-rtsp-date-format", "Hikvision", "firmware", shared=True,
                         conf=0.2)])
     assert alone.maker == both.maker == "Hikvision"
@@ -63,6 +63,6 @@ def test_a_shared_trait_reinforces_a_named_maker() -> None:
 
 
 def test_a_shared_trait_of_another_maker_is_no_rival() -> None:
-    ident = identify([_m("reolink", "Reolink", "firmware", conf=0.85),
+    ident = identity_of([_m("reolink", "Reolink", "firmware", conf=0.85),
                       _m("hikvision-rtsp-date-format", "Hikvision", "firmware", shared=True)])
     assert ident.maker == "Reolink" and ident.confidence == 0.85

@@ -23,10 +23,10 @@ from camaudit.discovery.collect import Reply, collect, onvif_calls
 from camaudit.discovery.mdns import browse
 from camaudit.discovery.messages import PROTOCOLS, decode, parse_arp, source_label
 from camaudit.fingerprints.matcher import Matcher, default_matcher
+from camaudit.judge import judge
 from camaudit.model import Device, Observation, Port
 from camaudit.net.multicast import Interface, interface
-from camaudit.policy import Policy, load_policies, with_verdicts
-from camaudit.risks import risks_of, with_risks
+from camaudit.policy import Policy
 from camaudit.wire import mac as wire_mac
 
 ARP_TABLE = Path("/proc/net/arp")
@@ -97,7 +97,7 @@ def merge_devices(discovered: Sequence[Device], scanned: Sequence[Device], *,
 
     The merged identity is recomputed from both records' evidence, so a discovery reply and
     an HTTP banner reinforce each other, and so are its known vulnerabilities (``risks``).
-    Verdicts are cleared: apply ``policy.with_verdicts`` to the result. Order: scanned
+    Verdicts and risks are cleared: pass the result to ``judge.judge``. Order: scanned
     devices first (their order), then discovery-only ones.
     """
     matcher = matcher or default_matcher()
@@ -114,11 +114,10 @@ def merge_devices(discovered: Sequence[Device], scanned: Sequence[Device], *,
         errors = tuple(dict.fromkeys((*s.errors, *d.errors)))
         merged = build_device(s.ip, sorted(ports.values(), key=lambda q: (q.proto, q.port)),
                               obs, matcher.match_all(obs), errors, s.first_seen or d.first_seen)
-        merged = dataclasses.replace(
-            merged, mac=merged.mac or s.mac or d.mac, verdicts=(),
+        out.append(dataclasses.replace(
+            merged, mac=merged.mac or s.mac or d.mac, verdicts=(), risks=(),
             hostnames=tuple(dict.fromkeys((*s.hostnames, *d.hostnames))),
-            first_seen=s.first_seen or d.first_seen, last_seen=s.last_seen or d.last_seen)
-        out.append(dataclasses.replace(merged, risks=risks_of(merged)))
+            first_seen=s.first_seen or d.first_seen, last_seen=s.last_seen or d.last_seen))
     out.extend(by_ip.values())
     return out
 
@@ -143,7 +142,7 @@ def discover_devices(iface: str, wait: float = 3.0, listen: float = 0.0,
     the pre-auth ONVIF calls; ``active`` False sends nothing on the segment (targets still
     get their unicast probes). Raises ``UsageError`` for an interface without IPv4.
     """
-    from camaudit.audit import now_iso
+    from camaudit.clock import now_iso
 
     nic = interface(iface)
     window = max(wait if (active or targets) else 0.0, listen)
@@ -162,4 +161,4 @@ def discover_devices(iface: str, wait: float = 3.0, listen: float = 0.0,
     devices = build_devices(replies, iface=nic, neighbours=read_neighbours(nic.name),
                             hostnames=names, onvif=onvif, matcher=matcher,
                             seen=seen or now_iso())
-    return with_risks(with_verdicts(devices, load_policies() if policies is None else policies))
+    return judge(devices, policies)

@@ -1,6 +1,6 @@
 """How strong the evidence for a maker is: the one place that decides naming and accusing.
 
-Three tiers, used by ``devices.identify`` (may a maker be named?) and by the policy judge (may a
+Three tiers, used by ``devices.identity_of`` (may a maker be named?) and by the policy judge (may a
 device be called covered?):
 
 * a trait **names alone** unless it is an open port (``port`` grade) or a trait that third-party
@@ -51,6 +51,14 @@ class Trait:
     shared: bool
     rule: str
     confidence: float = 1.0
+
+
+def combine(confidences: Iterable[float]) -> float:
+    """Independent signals combined (noisy-OR): ``1 - prod(1 - c)``."""
+    miss = 1.0
+    for c in confidences:
+        miss *= 1.0 - c
+    return 1.0 - miss
 
 
 def family(key: str) -> str:

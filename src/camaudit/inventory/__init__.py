@@ -14,6 +14,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from camaudit.clock import now_iso
 from camaudit.errors import InventoryError
 from camaudit.inventory.store import (
     DeviceFilter,
@@ -85,8 +86,6 @@ def record_scan(url_or_path: str | None, started: str, targets: Sequence[str],
                 options: dict[str, Any], site: str, devices: Sequence[Device]) -> int:
     """Save one finished scan (all its devices, one transaction) and return its id.
     ``options["partial"]`` marks a scan of some devices only (not compared by default)."""
-    from camaudit.audit import now_iso
-
     meta = ScanMeta(started, tuple(targets), options, site, now_iso())
     # a run says itself what it found in its own field, even nothing; others keep the last
     carried = tuple(f for f, option in CARRIED.items() if option not in options)

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from camaudit.clock import now_iso
 from camaudit.errors import InventoryError
 from camaudit.inventory.migrate import Execute, migrate
 from camaudit.inventory.sqlstore import SqlStore
-from camaudit.inventory.store import utc_now
 
 # pg_advisory_xact_lock key for migrations: "camaudit" read as digits.
 MIGRATION_LOCK = 0x63616D6175646974
@@ -56,7 +56,7 @@ class PostgresStore(SqlStore):
         try:
             with self._transaction() as execute:
                 execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
-                migrate(execute, "postgresql", utc_now())
+                migrate(execute, "postgresql", now_iso())
         except BaseException:
             self._conn.close()
             raise

@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from camaudit.clock import now_iso
 from camaudit.errors import InventoryError
 from camaudit.inventory.migrate import Execute, migrate
 from camaudit.inventory.sqlstore import SqlStore
-from camaudit.inventory.store import utc_now
 
 
 def default_path() -> Path:
@@ -55,7 +55,7 @@ class SqliteStore(SqlStore):
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             with self._transaction() as execute:
-                migrate(execute, "sqlite", utc_now())
+                migrate(execute, "sqlite", now_iso())
         except sqlite3.Error as e:
             self._conn.close()
             raise InventoryError(f"cannot open inventory {path}: {e}") from e

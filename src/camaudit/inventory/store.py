@@ -15,7 +15,6 @@ import dataclasses
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from camaudit.model import Device
@@ -162,11 +161,6 @@ class Store(Protocol):
 
     def close(self) -> None:
         ...
-
-
-def utc_now() -> str:
-    """Now as ISO 8601 UTC text to the second (``2025-01-31T12:00:00Z``), the stored form."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def ports_text(d: Device) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from camaudit.audit import scan_devices
 from camaudit.lab.control import down, up
 from camaudit.model import Device
+from camaudit.scan.job import scan_devices
 from camaudit.targets import DEFAULT_PORTS
 
 pytestmark = [

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 
+from camaudit.clock import now_iso
 from camaudit.devices import build_device
 from camaudit.fingerprints.matcher import Matcher, default_matcher
+from camaudit.judge import judge
 from camaudit.model import Device
 from camaudit.net.transport import Transport
-from camaudit.pipeline import run_scan
-from camaudit.policy import Policy, load_policies, with_verdicts
-from camaudit.risks import with_risks
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from camaudit.policy import Policy
+from camaudit.scan.stage import run_scan
 
 
 def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport | None = None, *,
@@ -36,9 +32,4 @@ def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport 
                      r.errors, seen)
         for r in results
     ]
-    return with_risks(with_verdicts(devices, load_policies() if policies is None else policies))
-
-
-def any_covered(devices: Sequence[Device]) -> bool:
-    """True when some device is covered by some policy (the CLI's exit status 1)."""
-    return any(v.status == "covered" for d in devices for v in d.verdicts)
+    return judge(devices, policies)

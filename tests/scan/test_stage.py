@@ -8,9 +8,9 @@ from typing import Any
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.fake import HANG, Call, FakeTransport
 from camaudit.net.transport import Exchange, Transport
-from camaudit.pipeline import HostResult, run_scan, scan
 from camaudit.probes import default_probes
 from camaudit.probes.base import ProbeResult
+from camaudit.scan.stage import HostResult, run_scan, scan
 from camaudit.targets import DEFAULT_PORTS
 
 MakeTransport = Callable[..., FakeTransport]
