@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 from camaudit.net.fake import FakeTransport
 from camaudit.net.transport import (
     AsyncioTransport,
+    Exchange,
     LimitedTransport,
     audit_tls_context,
     describe_error,
@@ -179,3 +180,19 @@ def test_asyncio_transport_against_local_server(tmp_path: Path) -> None:
                 await server.wait_closed()
 
     asyncio.run(go())
+
+
+def test_budget_transport_stops_a_host_at_its_byte_budget() -> None:
+    from camaudit.net.transport import BudgetTransport
+
+    fake = FakeTransport(lambda call: b"x" * 1000, open_ports={"127.0.0.1": {80}})
+    budget = BudgetTransport(fake, 2500)
+
+    async def three() -> list[Exchange]:
+        return [await budget.exchange("127.0.0.1", 80, b"GET", timeout=1.0, max_bytes=4096)
+                for _ in range(4)]
+
+    got = asyncio.run(three())
+    assert [len(e.data) for e in got] == [1000, 1000, 500, 0]
+    assert got[3].error == "host byte budget of 2500 bytes spent" and not got[3].connected
+    assert budget.spent == 2500

@@ -213,3 +213,92 @@ def test_waiting_for_the_rate_does_not_use_up_the_host_timeout(
     (hung,) = do_scan([ip], make_transport(lambda call: HANG, open_ports={ip: {554}}),
                       ports=[554], rate=1000, host_timeout=0.12)
     assert hung.errors == (ProbeError("host", "host timeout after 0.12s"),)
+
+
+def _serve_in_thread(trickle: list[str], normal: list[str], port: int,
+                     trickles: int) -> tuple[Callable[[], None], list[float]]:
+    """Loopback HTTP servers in their own thread and loop: ``trickle`` hosts answer every
+    request with a chunked body of one-byte chunks (a burst, then one chunk per millisecond),
+    ``normal`` hosts with a one-line Hikvision reply."""
+    import threading
+
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    servers: list[asyncio.base_events.Server] = []
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         + b"1\r\nx\r\n" * 16384)
+            for _ in range(trickles):
+                writer.write(b"1\r\nx\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.001)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def fast(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nServer: Hikvision-Webs\r\nContent-Length: 0\r\n"
+                         b"\r\n")
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def start() -> None:
+        for ip in trickle:
+            servers.append(await asyncio.start_server(slow, ip, port))
+        for ip in normal:
+            servers.append(await asyncio.start_server(fast, ip, port))
+        ready.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(10)
+
+    def stop() -> None:
+        async def close() -> None:
+            for s in servers:
+                s.close()
+                await s.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+    return stop, []
+
+
+def test_hosts_sending_one_byte_chunks_do_not_starve_the_others() -> None:
+    """Issue 12: de-chunking from scratch on every read made such hosts cost quadratic CPU in
+    the one event loop, and the normal hosts lost their verdict to the host timeout. Reading is
+    now incremental (wire.framing), so every normal host is read in full."""
+    trickle = [f"127.66.9.{i}" for i in range(1, 4)]
+    normal = [f"127.66.9.{i}" for i in range(10, 20)]
+    port = 18081
+    stop, _ = _serve_in_thread(trickle, normal, port, trickles=600)
+    try:
+        results = run_scan(trickle + normal, [port], concurrency=64, timeout=5.0,
+                           host_timeout=25.0, banner_wait=0.0)
+    finally:
+        stop()
+    by_ip = {r.ip: r for r in results}
+    for ip in normal:
+        r = by_ip[ip]
+        assert Observation("http.header.server", "Hikvision-Webs", f"tcp/{port} GET /") \
+            in r.observations, (ip, r.errors)
+        assert not any(e.source == "host" for e in r.errors), r.errors

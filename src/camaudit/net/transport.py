@@ -152,6 +152,33 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
+class BudgetTransport:
+    """Wraps a transport for ONE host: once ``budget`` bytes have been read from it, further
+    exchanges are not made and come back as errors, so a host that answers every request with
+    the most it may send costs bounded time and memory, whatever it does."""
+
+    def __init__(self, inner: Transport, budget: int) -> None:
+        self.inner = inner
+        self.budget = budget
+        self.spent = 0
+
+    async def connect(self, ip: str, port: int, timeout: float) -> bool:
+        return await self.inner.connect(ip, port, timeout)
+
+    async def exchange(self, ip: str, port: int, payload: bytes | None, *, tls: bool = False,
+                       timeout: float, max_bytes: int, complete: Complete | None = None,
+                       read_banner: float = 0.0) -> Exchange:
+        left = self.budget - self.spent
+        if left <= 0:
+            return Exchange(error=f"host byte budget of {self.budget} bytes spent",
+                            connected=False)
+        ex = await self.inner.exchange(ip, port, payload, tls=tls, timeout=timeout,
+                                       max_bytes=min(max_bytes, left), complete=complete,
+                                       read_banner=read_banner)
+        self.spent += len(ex.data)
+        return ex
+
+
 class LimitedTransport:
     """Wraps a transport so that at most ``limit`` connections are open at once."""
 

@@ -6,7 +6,9 @@ Concurrency: at most ``concurrency`` connections are open at once (a semaphore a
 transport) and at most ``concurrency`` hosts are in progress; with ``rate`` at most that many
 connections start per second (``net.pacing``: waiting for the rate does not count against the
 host's timeout). Each host has ``host_timeout``
-seconds in all; a host that runs out keeps what it had and gets a ``ProbeError``. An exception
+seconds in all and may send at most ``HOST_BYTE_BUDGET`` bytes (``net.transport.BudgetTransport``;
+reading is linear in what arrives, ``wire.framing``); a host that runs out of either keeps what
+it had and gets a ``ProbeError``, and the other hosts lose nothing. An exception
 inside a probe is caught at the probe boundary and becomes a ``ProbeError``: one broken probe
 or hostile device never aborts the scan.
 
@@ -23,7 +25,12 @@ from dataclasses import dataclass, field
 
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.pacing import PacedTransport, Pacer
-from camaudit.net.transport import AsyncioTransport, LimitedTransport, Transport
+from camaudit.net.transport import (
+    AsyncioTransport,
+    BudgetTransport,
+    LimitedTransport,
+    Transport,
+)
 from camaudit.probes import Probe, ProbeResult, default_probes
 from camaudit.probes.base import PORT_SERVICES
 from camaudit.wire import ports as wire_ports
@@ -31,6 +38,9 @@ from camaudit.wire import ports as wire_ports
 log = logging.getLogger(__name__)
 
 PORTS_SOURCE = "tcp connect"
+# Bytes one host may send in all: every probe's reads at their caps fit (7 HTTP GETs of at most
+# 256 KiB on two ports, RTSP, TLS and banners); a host sending more is hostile or broken.
+HOST_BYTE_BUDGET = 4 * 1024 * 1024
 
 Progress = Callable[[str], None]
 
@@ -135,11 +145,12 @@ async def scan_host(ip: str, ports: list[int], transport: Transport, probes: lis
     """Scan one host within ``host_timeout`` (plus the time ``pacer`` made it wait); on
     timeout keep what was gathered."""
     state = _HostState()
+    budget = BudgetTransport(transport, HOST_BYTE_BUDGET)
     try:
         async with asyncio.timeout(host_timeout) as deadline:
             if pacer is not None:
                 pacer.watch(ip, deadline)
-            await _host_work(ip, ports, transport, probes, io_timeout, state)
+            await _host_work(ip, ports, budget, probes, io_timeout, state)
     except TimeoutError:
         state.errors.append(ProbeError("host", f"host timeout after {host_timeout:g}s"))
     finally:
