@@ -48,3 +48,23 @@ def test_readme_starts_with_the_two_setup_commands_and_links_existing_docs() -> 
         assert (ROOT / link).exists(), link
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_extending_walkthroughs_run_and_print_what_they_promise() -> None:
+    """docs/extending.md: a fingerprint rule, a protocol and a policy, each end to end."""
+    import os
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 3
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for block in blocks:
+        done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
+                              cwd=ROOT, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        promised = [line.split("# ", 1)[1].strip() for line in block.splitlines()
+                    if line.lstrip().startswith("print(") and "# " in line]
+        printed = [line.strip() for line in done.stdout.splitlines()]
+        assert printed == promised, (printed, promised)

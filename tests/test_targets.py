@@ -182,3 +182,11 @@ def test_parse_port_spec_bad(text: str, message: str) -> None:
 def test_default_ports_are_the_camera_set() -> None:
     assert DEFAULT_PORTS == (23, 80, 81, 88, 443, 554, 8000, 8080, 8443, 8554, 8899, 10554,
                              34567, 37777)
+
+
+def test_superscript_digits_are_a_usage_error_not_a_crash() -> None:
+    from camaudit.errors import UsageError
+    from camaudit.targets import parse_port_spec
+
+    with pytest.raises(UsageError):
+        parse_port_spec("\u00b2")

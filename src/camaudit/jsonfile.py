@@ -78,7 +78,7 @@ def check(doc: Any, where: str) -> None:
 
 
 def _walk(value: Any, where: str, field: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
         raise UsageError(f"{where}: JSON nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
         for key, item in value.items():

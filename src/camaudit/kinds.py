@@ -14,22 +14,19 @@ import re
 from collections.abc import Callable
 
 from camaudit.model import Observation
+from camaudit.protocols import REGISTRY
 from camaudit.wire import (
     banner,
-    bodyfmt,
-    dhip,
-    dvrip,
     favicon,
     http,
     isapi,
     mac,
     ports,
     rtsp,
-    sadp,
-    ssdp,
     tls,
     wsd,
 )
+from camaudit.wire.xmldoc import pasted_xml
 
 Kind = Callable[[bytes], list[Observation]]
 
@@ -53,15 +50,6 @@ def _without_name(text: str, name: str) -> str:
     if m and text[: m.end()].split(":")[0].strip().lower() == name:
         return text[m.end():].strip()
     return text
-
-
-def _crlf(data: bytes) -> bytes:
-    """Pasted text usually has LF line ends; give the head CRLF ones (the body is kept)."""
-    data = data.lstrip(b"\r\n\t ")
-    if b"\r\n" in data:
-        return data
-    head, sep, body = data.partition(b"\n\n")
-    return head.replace(b"\n", b"\r\n") + (b"\r\n\r\n" if sep else b"") + body
 
 
 def _single(key: str, kind: str, header: str = "") -> Kind:
@@ -95,7 +83,7 @@ def pasted_messages(data: bytes, proto: bytes) -> list[bytes]:
 def http_response(data: bytes) -> list[Observation]:
     out: list[Observation] = []
     for message in pasted_messages(data, b"HTTP"):
-        resp = http.parse_response(_crlf(message), lenient=True)
+        resp = http.parse_response(http.crlf_head(message), lenient=True)
         out += [o for o in http.observations(resp, _src("http-response"))
                 if not (o.key == "http.status" and o.value == "0")]
     return out
@@ -126,7 +114,7 @@ def rtsp_response(data: bytes) -> list[Observation]:
         return [Observation("rtsp.sdp", sdp, _src("rtsp-response"))]
     out: list[Observation] = []
     for message in pasted_messages(data, b"RTSP"):
-        resp = rtsp.parse_response(_crlf(message), lenient=True)
+        resp = rtsp.parse_response(http.crlf_head(message), lenient=True)
         out += [o for o in rtsp.observations(resp, _src("rtsp-response"))
                 if not (o.key == "rtsp.status" and o.value == "0")]
     return out
@@ -188,16 +176,9 @@ def open_ports(data: bytes) -> list[Observation]:
     return ports.observations(ports.parse_ports(_text(data)), _src("open-ports"))
 
 
-_FIRST_ELEMENT = re.compile(rb"<[?A-Za-z]")
-
-
 def _xml(parse_obs: Callable[[bytes, str], list[Observation]], kind: str) -> Kind:
-    """An XML paste: whatever precedes the first tag (a multipart boundary and part headers of
-    an event stream, a log prefix) is dropped."""
     def run(data: bytes) -> list[Observation]:
-        data = data.strip().lstrip(b"\xef\xbb\xbf")
-        m = _FIRST_ELEMENT.search(data[:4096])
-        return parse_obs(data[m.start():] if m else data, _src(kind))
+        return parse_obs(pasted_xml(data), _src(kind))
     return run
 
 
@@ -205,17 +186,6 @@ def _raw(parse_obs: Callable[[bytes, str], list[Observation]], kind: str) -> Kin
     def run(data: bytes) -> list[Observation]:
         return parse_obs(data, _src(kind))
     return run
-
-
-def dhip_kind(data: bytes) -> list[Observation]:
-    """A DHIP discovery reply, or any other JSON message of Dahua's DHIP/RPC2 protocol
-    (login challenge, event stream) as its ``json.*`` fields."""
-    obs = dhip.observations(dhip.parse(data), _src("dhip"))
-    if obs:
-        return obs
-    text = data[:65536].decode("utf-8", "replace")
-    start = text.find("{")
-    return bodyfmt.json_observations(text[start:], _src("dhip")) if start >= 0 else []
 
 
 # bounded runs only: pasted text may hold anything
@@ -259,14 +229,11 @@ KINDS: dict[str, Kind] = {
     "favicon": _raw(favicon.observations, "favicon"),
     "favicon-md5": favicon_md5,
     "favicon-mmh3": favicon_mmh3,
-    "sadp": _xml(lambda d, s: sadp.observations(sadp.parse(d), s), "sadp"),
-    "dhip": dhip_kind,
-    "dvrip": _raw(lambda d, s: dvrip.observations(dvrip.parse(d), s), "dvrip"),
-    "wsd": _xml(lambda d, s: wsd.observations(wsd.parse(d), s), "wsd"),
+    # the discovery protocols' own kinds (protocols/): sadp, dhip, dvrip, wsd, ssdp
+    **{p.kind: p.identify for p in REGISTRY.values() if p.kind and p.identify},
     "wsd-scopes": wsd_scopes,
     "onvif-device-information": onvif_device_information,
     "isapi": _xml(lambda d, s: isapi.observations(isapi.parse(d), s), "isapi"),
-    "ssdp": _raw(lambda d, s: ssdp.observations(ssdp.parse(_crlf(d)), s), "ssdp"),
     "telnet-banner": telnet_banner,
     "dhcp-vendor-class": _single("dhcp.vendor_class", "dhcp-vendor-class"),
     "mac": mac_kind,

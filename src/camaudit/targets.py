@@ -51,6 +51,11 @@ _OCTET_PART = re.compile(r"^(?:\*|\d{0,3}-\d{0,3}|\d{1,3})$")
 _IPV4_CHARS = re.compile(r"^[\d.,*/-]+$")
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def resolve_host(name: str) -> str:
     """Resolve ``name`` to one address (first IPv4, else first IPv6); UsageError if it fails."""
     try:
@@ -229,7 +234,7 @@ def parse_port_spec(text: str) -> list[int]:
         if not item:
             raise UsageError(f"bad port list '{text}': empty item")
         lo_s, sep, hi_s = item.partition("-")
-        if not lo_s.isdigit() or (sep and not hi_s.isdigit()):
+        if not _digits(lo_s) or (sep and not _digits(hi_s)):
             raise UsageError(f"bad port '{item}'")
         lo, hi = int(lo_s), int(hi_s) if sep else int(lo_s)
         if not 1 <= lo <= 65535 or not 1 <= hi <= 65535:

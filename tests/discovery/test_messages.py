@@ -14,19 +14,6 @@ SADP_REPLY = b"""<?xml version="1.0" encoding="UTF-8" ?>
 <SoftwareVersion>V3.5.38build 191215</SoftwareVersion><OEMInfo>N/A</OEMInfo></ProbeMatch>"""
 
 
-@pytest.mark.parametrize("types", m.WSD_TYPES)
-def test_wsd_probes_parse_back(types: str) -> None:
-    probe = m.parse_wsd_probe(m.build_wsd_probe(types, "uuid:1"))
-    assert probe.valid
-    assert probe.message_id == "uuid:1"
-    assert probe.types == types
-
-
-def test_wsd_probe_rejects_markup_in_types() -> None:
-    with pytest.raises(ValueError, match="invalid probe types"):
-        m.build_wsd_probe("<x/>")
-
-
 def test_every_protocol_has_probes_for_its_port() -> None:
     assert {p.port for p in m.PROTOCOLS.values()} == {37020, 37810, 5050, 34569, 3702, 1900}
     assert len(m.PROTOCOLS["wsd"].probes()) == 3

@@ -8,6 +8,7 @@ from camaudit.discovery import messages as m
 from camaudit.lab.plan import LabDevice
 from camaudit.lab.profiles import load_profiles
 from camaudit.lab.responders import Responder
+from camaudit.protocols import wsd as wsd_protocol
 from camaudit.wire import dahua_legacy, dhip, dvrip, sadp, ssdp, wsd
 
 
@@ -65,7 +66,7 @@ def test_dvrip_search_reply() -> None:
     ("dp0:NetworkVideoDisplay", False)])
 def test_wsd_answers_matching_probes_only(types: str, answers: bool) -> None:
     r = responder("hikvision-ipc")
-    reply = r.answer("wsd", m.build_wsd_probe(types, "uuid:probe-1"))
+    reply = r.answer("wsd", wsd_protocol.build_probe(types, "uuid:probe-1"))
     assert (reply is not None) == answers
     if reply is not None:
         msg = wsd.parse(reply)

@@ -276,7 +276,7 @@ async def _rtsp(ep: Endpoint, conn: Conn) -> None:
         if not req.valid or not data.endswith(b"\r\n\r\n"):
             return
         length = (req.header("Content-Length") or "0").strip()
-        if not length.isdigit() or int(length) > MAX_RTSP_BODY:
+        if not (length.isascii() and length.isdigit()) or int(length) > MAX_RTSP_BODY:
             return
         if not await conn.skip(int(length), ep.timeouts.head):
             return

@@ -20,10 +20,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from camaudit.errors import RuleError
-from camaudit.fingerprints.schema import vocab
 from camaudit.lab.auth import AuthSpec, SpecError, spec_from_yaml
 from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, template_names
+from camaudit.protocols import REGISTRY
+from camaudit.rulefiles.vocab import is_device_type, is_label, is_maker
+from camaudit.rulefiles.where import line_of, rule_error, unknown_keys
 from camaudit.yamlfile import META_KEYS, load_yaml
 
 SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
@@ -33,7 +34,8 @@ _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile"
                  "mac_prefix", "mac_note", "models", "serial", "extras", "services",
                  "discovery", "screening_fixture"}
 # Discovery protocols a profile may answer (lab/responders.py builds the replies).
-DISCOVERY_KINDS = ("sadp", "dhip", "dhlegacy", "dvrip", "wsd", "ssdp", "mdns", "onvif")
+# the discovery protocols (camaudit.protocols), plus mDNS and the ONVIF device service
+DISCOVERY_KINDS = (*REGISTRY, "mdns", "onvif")
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
                  "methods", "banner", "banner_b64", "tls", "auth"}
@@ -146,18 +148,19 @@ class Profile:
 
 
 class _Doc:
-    """Field readers that raise ``RuleError`` naming file, line and field."""
+    """Field readers that raise ``RuleError`` naming file, line and field (a dotted path:
+    ``services[0].default.status``) at the line of the field's key (``rulefiles.where``)."""
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
 
     def fail(self, node: Any, field: str, problem: str) -> NoReturn:
         """Raise naming the line of the field's key when known, else of its mapping."""
-        line = 0
+        line = line_of(node)
         if isinstance(node, dict):
             key = field.rsplit(".", 1)[-1].split("[", 1)[0]
-            line = node.get("__lines__", {}).get(key, node.get("__line__", 0))
-        raise RuleError(f"{self.filename}:{line}: {field}: {problem}")
+            line = node.get("__lines__", {}).get(key, line)
+        raise rule_error(self.filename, line, f"{field}: {problem}")
 
     def get(self, node: dict[str, Any], key: str, field: str, kind: type | tuple[type, ...],
             *, required: bool = True, default: Any = None) -> Any:
@@ -173,7 +176,7 @@ class _Doc:
     def keys(self, node: Any, allowed: set[str], field: str) -> dict[str, Any]:
         if not isinstance(node, dict):
             self.fail(node, field or "(top)", "expected a mapping")
-        unknown = sorted(str(k) for k in node if k not in allowed and k not in _META)
+        unknown = unknown_keys(node, allowed)
         if unknown:
             self.fail(node, f"{field}{unknown[0]}", "unknown field")
         return node
@@ -372,13 +375,13 @@ def parse_profile(text: str, filename: str) -> Profile:
     if pid != Path(filename).stem:
         doc.fail(node, "id", f"must equal the file name ({Path(filename).stem})")
     maker = doc.get(node, "maker", "", str, required=False)
-    if maker is not None and maker not in vocab("makers.txt"):
+    if maker is not None and not is_maker(maker):
         doc.fail(node, "maker", f"{maker!r} not in makers.txt")
     brand = doc.get(node, "brand", "", str, required=False)
-    if brand is not None and brand not in vocab("brands.txt") | vocab("makers.txt"):
+    if brand is not None and not is_label(brand):
         doc.fail(node, "brand", f"{brand!r} not in brands.txt or makers.txt")
     device_type = doc.get(node, "device_type", "", str, required=False)
-    if device_type is not None and device_type not in vocab("device_types.txt"):
+    if device_type is not None and not is_device_type(device_type):
         doc.fail(node, "device_type", f"{device_type!r} not in device_types.txt")
     sources = doc.get(node, "sources", "", list)
     if not sources or not all(isinstance(s, str) and s for s in sources):
@@ -433,5 +436,5 @@ def _load_dir(directory: Path) -> dict[str, Profile]:
         profile = parse_profile(path.read_text(encoding="utf-8"), path.name)
         out[profile.id] = profile
     if not out:
-        raise RuleError(f"{directory}:0: no lab profiles found")
+        raise rule_error(str(directory), 0, "no lab profiles found")
     return out

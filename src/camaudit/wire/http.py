@@ -205,6 +205,15 @@ def parse_response(data: bytes, *, lenient: bool = False) -> HttpResponse:
                         complete and head.ended)
 
 
+def crlf_head(data: bytes) -> bytes:
+    """Pasted text usually has LF line ends: give the head CRLF ones (the body is kept)."""
+    data = data.lstrip(b"\r\n\t ")
+    if b"\r\n" in data:
+        return data
+    head, sep, body = data.partition(b"\n\n")
+    return head.replace(b"\n", b"\r\n") + (b"\r\n\r\n" if sep else b"") + body
+
+
 def realms(value: str) -> list[str]:
     """Every realm parameter in one WWW-Authenticate value (several challenges may share one)."""
     out = []

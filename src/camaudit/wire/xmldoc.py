@@ -6,6 +6,7 @@ references and oversized documents are refused, never expanded.
 
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -33,6 +34,17 @@ def parse_xml(data: bytes | str) -> tuple[Element | None, str]:
     if not isinstance(root, Element):
         return None, "bad XML: no root element"
     return root, ""
+
+
+_FIRST_ELEMENT = re.compile(rb"<[?A-Za-z]")
+
+
+def pasted_xml(data: bytes) -> bytes:
+    """An XML paste from its first tag on: surrounding blanks, a BOM and whatever precedes the
+    first tag (a multipart boundary and part headers of an event stream, a log prefix) go."""
+    data = data.strip().lstrip(b"\xef\xbb\xbf")
+    m = _FIRST_ELEMENT.search(data[:4096])
+    return data[m.start():] if m else data
 
 
 def local(tag: object) -> str:
