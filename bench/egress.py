@@ -155,7 +155,7 @@ def capture_runs(a: argparse.Namespace, cam: list[str], pcap: Path) -> None:
         if not ng.exists():
             subprocess.run(["editcap", "-F", "pcapng", str(pcap), str(ng)], check=True)
         numpy_path = [sys.executable, "-c", "import sys; from camaudit.egress import fastpath; "
-                      "fastpath._fastpcap = None; from camaudit.egress_cli import egress; "
+                      "fastpath._fastpcap = None; from camaudit.cli.egress import egress; "
                       "egress(sys.argv[1:])"]
         jobs += [("camaudit egress pcapng", [*cam, str(ng), *out]),
                  ("camaudit egress pcap, numpy path", [*numpy_path, str(pcap), *out]),
@@ -193,7 +193,7 @@ def main() -> None:
     a.dir.mkdir(parents=True, exist_ok=True)
     # never the user's inventory: an inventory file that does not exist and --no-db below
     ENV["CAMAUDIT_DB"] = str(a.dir / "no-inventory.db")
-    cam = [sys.executable, "-c", "import sys; from camaudit.egress_cli import egress; "
+    cam = [sys.executable, "-c", "import sys; from camaudit.cli.egress import egress; "
            "egress(sys.argv[1:])"]
     pcap = a.dir / f"bench-{a.packets}.pcap"
     if a.packets and not pcap.exists():

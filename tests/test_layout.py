@@ -34,6 +34,51 @@ def test_no_module_is_a_grab_bag() -> None:
     assert too_long == []
 
 
+def _imported_modules(source: str, package: str) -> set[str]:
+    """Every module ``source`` imports, at any depth (absolute, or relative resolved against
+    ``package``, the dotted package the source lives in); ``from a import b`` counts as both
+    ``a`` and ``a.b``."""
+    import ast
+
+    parts = package.split(".")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[:len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_no_library_module_imports_the_command_line() -> None:
+    """The command line is argument parsing and exit codes only: nothing outside camaudit/cli
+    (but ``python -m camaudit``) imports it, so the library never depends on a command."""
+    cli = SRC / "cli"
+    offenders = []
+    for module in sorted(SRC.rglob("*.py")):
+        if module.is_relative_to(cli) or module == SRC / "__main__.py":
+            continue
+        package = ".".join(["camaudit", *module.relative_to(SRC).parent.parts])
+        names = _imported_modules(module.read_text(encoding="utf-8"), package)
+        if any(n == "camaudit.cli" or n.startswith("camaudit.cli.") for n in names):
+            offenders.append(str(module.relative_to(SRC)))
+    assert offenders == []
+
+
+def test_the_import_check_sees_every_form() -> None:
+    forms = {"import camaudit.cli": "camaudit.cli",
+             "from camaudit.cli.output import write_output": "camaudit.cli.output",
+             "from camaudit import cli": "camaudit.cli",
+             "from ..cli import check": "camaudit.cli",
+             "from . import output": "camaudit.cli.output"}
+    for line, expected in forms.items():
+        package = "camaudit.cli" if line.startswith("from . ") else "camaudit.reports"
+        assert expected in _imported_modules(f"def f():\n    {line}\n", package), line
+
+
 def test_every_data_file_is_package_data() -> None:
     """A file under src/ that no package-data glob names is missing from installed wheels."""
     import tomllib

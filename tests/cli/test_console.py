@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from camaudit.console import Progress
+from camaudit.cli.console import Progress
 
 
 def test_plain_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,23 +44,6 @@ def test_bar_on_a_terminal_writes_to_the_stream_only(capsys: pytest.CaptureFixtu
     assert progress.done == 2
     assert "hosts done" not in tty.getvalue()  # the bar, not the plain lines
     assert capsys.readouterr().out == ""
-
-
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("Hikvision", "Hikvision"),
-    ("a\x1b]0;pwned title\x07b", "ab"),  # OSC window title, BEL-terminated
-    ("a\x1b]52;c;Y3VybCBldmlsfHNo\x1b\\b", "ab"),  # OSC 52 clipboard write, ST-terminated
-    ("\x1b]8;;http://evil/\x1b\\click\x1b]8;;\x1b\\", "click"),  # OSC 8 link
-    ("x\x1b[2J\x1b[31mred\x1b[0m", "xred"),  # CSI
-    ("\x9d0;title\x9cok", "ok"),  # 8-bit OSC
-    ("tab\tand\nnewline\rcr\x00nul\x7fdel\x85nel", "tab\tand\nnewlinecrnuldelnel"),
-    ("cut\x1b]0;unterminated", "cut"),
-    ("\u4e2d\u6587 ok", "\u4e2d\u6587 ok"),
-])
-def test_printable_strips_terminal_control(raw: str, shown: str) -> None:
-    from camaudit.console import printable
-
-    assert printable(raw) == shown
 
 
 def test_progress_messages_are_printable() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from tests.egress.pcapgen import AXIS, DAHUA, EZVIZ, HIK, XM, cameras, pcap_bytes
 
-from camaudit.egress_cli import egress
+from camaudit.cli.egress import egress
 from camaudit.errors import UsageError
 from camaudit.inventory import open_store, record_scan
 from camaudit.model import Device

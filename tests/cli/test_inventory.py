@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from camaudit.cli import _Group
+from camaudit.cli.inventory import inventory, parse_since
 from camaudit.inventory import ScanMeta, open_store
-from camaudit.inventory_cli import inventory, parse_since
 from camaudit.model import Device, Evidence, Observation, Port, Verdict
 
 # Scan metadata only: nothing is sent to these addresses.

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from camaudit.cli import cli
-from camaudit.lab_cli import require_loopback_net
+from camaudit.cli.lab import require_loopback_net
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the lab binds ports below 1024")
 

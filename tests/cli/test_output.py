@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 
+from camaudit.cli.output import write_output
 from camaudit.errors import UsageError
-from camaudit.output import write_output
 
 
 def test_stdout_when_no_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,10 +29,9 @@ def test_unwritable_file_names_the_file(tmp_path: Path) -> None:
 
 
 def test_record_options_add_db_no_db_and_site() -> None:
-    import click
     from click.testing import CliRunner
 
-    from camaudit.output import record_options
+    from camaudit.cli.output import record_options
 
     @click.command()
     @record_options("the thing")
@@ -41,13 +41,14 @@ def test_record_options_add_db_no_db_and_site() -> None:
     assert CliRunner().invoke(cmd, []).output == "None|False|\n"
     assert CliRunner().invoke(cmd, ["--db", "x.db", "--no-db", "--site", "hq"]).output == \
         "x.db|True|hq\n"
-    assert "Inventory to record the thing in" in CliRunner().invoke(cmd, ["--help"]).output
+    shown = CliRunner().invoke(cmd, ["--help"]).output
+    assert "Do not record the thing in the inventory" in shown and "$CAMAUDIT_DB" in shown
 
 
 @pytest.mark.parametrize(("problems", "code"), [([], 0), (["a.yaml:3: bad"], 1)])
 def test_exit_with_problems(problems: list[str], code: int,
                             capsys: pytest.CaptureFixture[str]) -> None:
-    from camaudit.output import exit_with_problems
+    from camaudit.cli.output import exit_with_problems
 
     with pytest.raises(SystemExit) as info:
         exit_with_problems(problems, "3 rules")
@@ -57,18 +58,44 @@ def test_exit_with_problems(problems: list[str], code: int,
     assert err == f"3 rules, {len(problems)} problem(s)\n"
 
 
-def test_csv_text_defuses_formulas_and_quotes_line_breaks() -> None:
-    import csv
-    import io
+def _db_options() -> dict[str, click.Option]:
+    from camaudit.cli import cli
 
-    from camaudit.output import csv_cell, csv_text
+    found: dict[str, click.Option] = {}
 
-    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x", "ok", None,
-                                  3)] == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=x", "'\r=x",
-                                          "ok", "", "3"]
-    text = csv_text([["Hik\r=cmd|' /C calc'!A0", "b"], ["x\ny", "=2"]], ("h1", "h2"))
-    assert text.endswith("\r\n") and "\r=cmd" in text
-    # a bare CR inside a cell is quoted: a spreadsheet sees three rows, not a new one
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows == [["h1", "h2"], ["Hik\r=cmd|' /C calc'!A0", "b"], ["x\ny", "'=2"]]
-    assert '"Hik\r=cmd' in text and '"x\ny"' in text
+    def walk(command: click.Command, path: str) -> None:
+        for param in command.params:
+            if isinstance(param, click.Option) and "--db" in param.opts:
+                found[path] = param
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}")
+
+    walk(cli, "camaudit")
+    return found
+
+
+def test_db_is_one_option_everywhere() -> None:
+    """--db reads the same on every command, and none takes $CAMAUDIT_DB itself: the inventory
+    resolves it, so a command can tell --db given from the environment's (screen, egress)."""
+    options = _db_options()
+    assert {"camaudit scan", "camaudit discover", "camaudit check", "camaudit report",
+            "camaudit egress", "camaudit screen", "camaudit inventory list",
+            "camaudit inventory diff"} <= set(options)
+    assert len({(o.help, o.metavar, o.envvar) for o in options.values()}) == 1
+    assert all(o.envvar is None for o in options.values())
+
+
+def test_db_from_the_environment_is_used_but_not_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from camaudit.cli import cli
+
+    monkeypatch.setenv("CAMAUDIT_DB", str(tmp_path / "absent.db"))
+    result = CliRunner().invoke(cli, ["inventory", "history"])
+    assert result.exit_code == 2 and "absent.db" in result.stderr
+    # screen refuses --db without --device; a $CAMAUDIT_DB is not a --db
+    (tmp_path / "clean.txt").write_text("nothing here\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["screen", str(tmp_path / "clean.txt"), "-q"])
+    assert result.exit_code == 0, result.stderr

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from tests.egress.pcapgen import HIK, cameras, ether, ipv4, pcap_bytes, pcapng_bytes, udp
 from tests.egress.zeekgen import conn_rows, write_conn_json, write_conn_tsv
 
+from camaudit.cli.egress import egress
 from camaudit.egress import fastpath
 from camaudit.egress.flows import Capture
 from camaudit.egress.load import load
 from camaudit.egress.pcap import read_capture
 from camaudit.egress.source import MAX_LINE
-from camaudit.egress_cli import egress
 from camaudit.errors import UsageError
 
 HEADER = ("#separator \\x09\n#path\tconn\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\t"

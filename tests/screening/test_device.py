@@ -332,7 +332,7 @@ def test_basic_over_plain_http_is_refused_unless_allowed() -> None:
 @pytest.mark.parametrize("reply", [_sha256_only, _error_500, _basic_only])
 def test_a_device_that_serves_nothing_is_an_error_not_clean(
         reply: Callable[[socket.socket], None], tmp_path: Path) -> None:
-    from camaudit.screen_cli import _device_report
+    from camaudit.cli.screen import _device_report
 
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n", encoding="utf-8")

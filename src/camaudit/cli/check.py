@@ -1,7 +1,8 @@
 """``camaudit check`` (devices against policies) and ``camaudit report`` (FAR 52.204-25 worksheet).
 
-Both read the device records a scan wrote (``scan --format json`` or ``jsonl``), evaluate the
-policies in ``rules/policies/`` or the user's own policy files, and print. Errors in the input
+Both read the device records a scan wrote (``scan --format json`` or ``jsonl``) or the
+inventory's latest scan (``devicefile``), evaluate the policies in ``rules/policies/`` or the
+user's own policy files, and print (``reports.check``, the reporters). Errors in the input
 or in a policy file raise ``UsageError``/``RuleError`` naming file, line and field; the CLI group
 turns them into one line and exit status 2.
 """
@@ -9,8 +10,6 @@ turns them into one line and exit status 2.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,68 +17,11 @@ from typing import Any
 
 import click
 
-from camaudit.errors import UsageError
-from camaudit.model import Device
-from camaudit.output import HELP_SETTINGS, exit_with_problems, write_output
+from camaudit.cli.output import HELP_SETTINGS, db_option, exit_with_problems, write_output
+from camaudit.devicefile import load_devices
 
 CHECK_FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("html", "csv", "json", "far-889")
-CSV_COLUMNS = ("ip", "mac", "maker", "brand", "model", "relabeled", "confidence", "policy",
-               "status", "reason", "references")
-
-
-def _record(raw: Any, where: str) -> Device:
-    from camaudit.records import device_from_record
-
-    try:
-        return device_from_record(raw)
-    except KeyError as e:
-        raise UsageError(f"{where}: device record lacks field {e}") from e
-    except (TypeError, ValueError, ArithmeticError) as e:
-        raise UsageError(f"{where}: not a device record: {e}") from e
-
-
-def read_devices(path: Path) -> list[Device]:
-    """Device records from a scan JSON document, a JSON list, or JSONL (one record per line),
-    read and checked by ``jsonfile`` (size, depth, numbers, text: one-line errors)."""
-    from camaudit.jsonfile import parse
-    from camaudit.jsonfile import read_text as read_json_text
-
-    text = read_json_text(path, "scan file")
-    stripped = text.lstrip()
-    if not stripped:
-        raise UsageError(f"{path}:1: empty input: expected scan JSON or JSONL device records")
-    try:
-        doc = parse(text, str(path))
-    except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and stripped.startswith("{"):
-            return _read_lines(path, text)
-        raise UsageError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from e
-    if isinstance(doc, dict) and "devices" in doc:
-        records = doc["devices"]
-        if not isinstance(records, list):
-            raise UsageError(f"{path}:1: field 'devices' must be a list of device records")
-        return [_record(r, f"{path}: devices[{i}]") for i, r in enumerate(records)]
-    if isinstance(doc, list):
-        return [_record(r, f"{path}: [{i}]") for i, r in enumerate(doc)]
-    if isinstance(doc, dict):
-        return [_record(doc, f"{path}:1")]
-    raise UsageError(f"{path}:1: expected a scan document with 'devices', or device records")
-
-
-def _read_lines(path: Path, text: str) -> list[Device]:
-    from camaudit.jsonfile import parse
-
-    out: list[Device] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            raw = parse(line, f"{path}:{n}")
-        except json.JSONDecodeError as e:
-            raise UsageError(f"{path}:{n}: invalid JSON line: {e.msg}") from e
-        out.append(_record(raw, f"{path}:{n}"))
-    return out
 
 
 def _policies(names: Sequence[str], files: Sequence[Path]) -> list[Any]:
@@ -91,43 +33,6 @@ def _policies(names: Sequence[str], files: Sequence[Path]) -> list[Any]:
     return load_policies(list(names) if names or files else None, files)
 
 
-
-def render_table(devices: Sequence[Device]) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from camaudit.console import printable
-
-    table = Table(title=f"camaudit check: {len(devices)} device(s)", title_justify="left")
-    for col in ("IP", "Maker", "Brand", "Policy", "Status", "Reason"):
-        table.add_column(col, overflow="fold")
-    for d in devices:
-        for v in d.verdicts:
-            # device strings without terminal escapes (rich strips CSI, not OSC)
-            table.add_row(*(Text(printable(x)) for x in (d.ip, d.maker or "-", d.brand or "-",
-                                                        v.policy, v.status, v.reason)))
-    out = io.StringIO()
-    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
-    return out.getvalue()
-
-
-def render_csv(devices: Sequence[Device]) -> str:
-    from camaudit.output import csv_text
-
-    return csv_text(((d.ip, d.mac, d.maker, d.brand, d.model, str(d.relabeled).lower(),
-                      f"{d.confidence:.2f}", v.policy, v.status, v.reason,
-                      "; ".join(v.references)) for d in devices for v in d.verdicts),
-                    CSV_COLUMNS)
-
-
-def render_json(devices: Sequence[Device], meta: dict[str, Any]) -> str:
-    from camaudit import __version__
-
-    doc = {"camaudit": __version__, "check": meta, "devices": [d.to_json() for d in devices]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -136,28 +41,11 @@ def _source_options(f: Any) -> Any:
     f = click.option("--scan", "scan_id", type=int,
                      help="Use this scan of the inventory (see inventory history).")(f)
     f = click.option("--site", help="Use the latest scan of this site.")(f)
-    f = click.option("--db", metavar="PATH|URL",
-                     help="Inventory to read when no --input: a SQLite file or postgresql:// "
-                          "URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/"
-                          "inventory.db).")(f)
+    f = db_option(f)
     return click.option("--input", "input_path", metavar="FILE",
                         type=click.Path(path_type=Path, dir_okay=False),
                         help="Scan output to use (scan --format json or jsonl) instead of the "
                              "inventory.")(f)
-
-
-def load_devices(input_path: Path | None, db: str | None, site: str | None,
-                 scan_id: int | None) -> tuple[list[Device], dict[str, Any]]:
-    """Devices from a scan file, else from the inventory's latest full scan (of ``site``)."""
-    if input_path is not None:
-        return read_devices(input_path), {"input": str(input_path)}
-    from contextlib import closing
-
-    from camaudit.inventory import open_store
-    from camaudit.inventory.store import scan_report
-
-    with closing(open_store(db, create=False)) as store:
-        return scan_report(store, scan_id, site)
 
 
 @click.command(context_settings=HELP_SETTINGS)
@@ -204,6 +92,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     from camaudit.judge import judge
     from camaudit.policy import load_policies
     from camaudit.policy import verify_policies as verify
+    from camaudit.reports.check import render_csv, render_json, render_table
 
     if list_policies:
         from camaudit.policy_schema import policy_names
@@ -262,6 +151,7 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
     from camaudit.judge import judge
     from camaudit.policy import load_policies
     from camaudit.reports import REPORTERS, far889
+    from camaudit.reports.check import render_json
 
     on = day.date() if day else dt.date.today()
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)

@@ -1,5 +1,5 @@
-"""Progress on stderr, never stdout (stdout carries machine output), and ``printable``, which
-every writer for a terminal applies to device strings.
+"""Progress on stderr, never stdout (stdout carries machine output); log lines go through
+``reports.text.printable`` like every device string shown on a terminal.
 
     with Progress(total=len(ips)) as progress:
         results = run_scan(ips, ports, progress=progress.advance)
@@ -10,7 +10,6 @@ On a terminal this is a rich progress bar; otherwise a plain line about every 10
 
 from __future__ import annotations
 
-import re
 import sys
 from types import TracebackType
 from typing import TextIO
@@ -19,25 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-# Whole escape sequences first (CSI ``ESC [ ... final``; OSC, DCS, SOS, PM and APC strings up to
-# BEL or ST, or to the end of the text when unterminated; any other ``ESC x``), then every other
-# C0 control but tab and newline, DEL and the C1 controls (U+0080-U+009F: 8-bit CSI and OSC).
-_CONTROL = re.compile(
-    r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """``text`` without terminal control: every escape sequence removed whole (an OSC title,
-    clipboard write or link, a CSI colour or cursor move), and the other control characters (C0
-    but tab and newline, DEL, C1) dropped. For device strings shown on a terminal; the JSON
-    outputs keep them (escaped)."""
-    s = "" if text is None else str(text)
-    if s.isprintable():
-        return s
-    return _CONTROL.sub("", s)
+from camaudit.reports.text import printable
 
 
 class Progress:

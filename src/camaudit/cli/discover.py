@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from camaudit.cli.output import HELP_SETTINGS, not_recorded, record_options, write_output
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, not_recorded, record_options, write_output
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 

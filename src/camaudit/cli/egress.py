@@ -19,10 +19,10 @@ from typing import Any
 
 import click
 
+from camaudit.cli.output import HELP_SETTINGS, db_option, write_output
 from camaudit.clock import now_iso
 from camaudit.errors import UsageError
 from camaudit.model import Device
-from camaudit.output import HELP_SETTINGS
 
 FORMATS = ("table", "json", "csv")
 
@@ -50,7 +50,7 @@ def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, d
     None when there is no inventory yet or it holds no full scan (devices go by address)."""
     from contextlib import closing
 
-    from camaudit.check_cli import load_devices
+    from camaudit.devicefile import load_devices
     from camaudit.inventory import is_postgres, open_store, resolve
     from camaudit.inventory.store import full_scans
 
@@ -69,10 +69,7 @@ def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, d
 @click.option("--devices", "devices_path", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE", help="Devices from scan --format json or jsonl output instead of "
                                    "the inventory (nothing is recorded).")
-@click.option("--db", metavar="PATH|URL",
-              help="Inventory to read the devices from and record the findings in: SQLite file "
-                   "or postgresql:// URL (default: $CAMAUDIT_DB or ~/.local/share/camaudit/"
-                   "inventory.db).")
+@db_option
 @click.option("--site", help="Use the devices of the latest scan of this site (default: the "
                              "latest scan of any site).")
 @click.option("--no-db", is_flag=True, help="Do not record the findings in the inventory.")
@@ -131,7 +128,7 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
         if db is not None or site is not None or no_db:
             raise UsageError("--db, --site and --no-db are about the inventory: not with "
                              "--devices")
-        from camaudit.check_cli import read_devices
+        from camaudit.devicefile import read_devices
 
         devices: list[Device] | None = read_devices(devices_path)
         meta: dict[str, Any] = {}
@@ -145,7 +142,7 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
             check_usable(db)
     cap = load(evidence, engine=engine, nf_ports=nf_ports)
     if cap.damage:
-        from camaudit.console import printable  # imports rich: only when there is damage
+        from camaudit.reports.text import printable
 
         for d in cap.damage:
             click.echo(f"camaudit: warning: {printable(d.line())} (read the rest)", err=True)
@@ -155,14 +152,7 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
     else:
         text = render_csv(result) if fmt == "csv" else render_table(result)
     # the results first, then the inventory: a failure there leaves them written
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"cannot write '{output}': {e.strerror or e}") from e
-        click.echo(f"wrote {output}", err=True)
+    write_output(text, output)
     if devices_path is None and not no_db:
         from camaudit.egress.record import record_egress
         from camaudit.errors import InventoryError

@@ -7,7 +7,6 @@ file is an error (exit 2) rather than a new empty inventory.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -18,22 +17,15 @@ from typing import Any
 import click
 
 from camaudit import __version__
+from camaudit.cli.output import HELP_SETTINGS, db_option, write_output
 from camaudit.errors import UsageError
 from camaudit.inventory import DeviceFilter, ScanDiff, ScanInfo, Sighting, Store, open_store
 from camaudit.inventory.store import ip_sort_key, ports_text, verdicts_text
-from camaudit.output import HELP_SETTINGS, csv_text, write_output
 
 FORMATS = ("table", "json", "csv")
 LIST_COLUMNS = ("site", "ip", "mac", "maker", "brand", "relabeled", "model", "firmware",
                 "device_type", "confidence", "ports", "verdicts", "first_seen", "last_seen",
                 "scan_id")
-
-
-def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--db", "db", metavar="PATH|URL", envvar="CAMAUDIT_DB",
-        help="Inventory: a SQLite file or postgresql://user@host/dbname (default: "
-             "$CAMAUDIT_DB, else ~/.local/share/camaudit/inventory.db).")(f)
 
 
 def _out_options(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -49,32 +41,21 @@ def _open(db: str | None) -> Store:
     return open_store(db, create=False)
 
 
-
 def _json(kind: str, body: Any) -> str:
     return json.dumps({"camaudit": __version__, kind: body}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    from camaudit.reports.text import csv_text
+
     return csv_text(rows, header)
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from camaudit.reports.table import render_rows
 
-    from camaudit.console import printable
-
-    table = Table(title=printable(title), title_justify="left")
-    for col in header:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        # Text() keeps device-controlled strings from being read as rich markup, printable()
-        # from reaching the terminal as escape sequences (rich strips CSI, not OSC).
-        table.add_row(*(Text("-" if v is None or v == "" else printable(v)) for v in row))
-    out = io.StringIO()
-    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
-    return out.getvalue()
+    return render_rows(title, header, [["-" if v is None or v == "" else v for v in row]
+                                       for row in rows])
 
 
 def parse_since(text: str) -> str:
@@ -116,7 +97,7 @@ def inventory() -> None:
 
 
 @inventory.command("list")
-@_db_option
+@db_option
 @click.option("--site", help="Only devices of this site.")
 @click.option("--maker", help="Only this firmware maker (case-insensitive), e.g. Dahua.")
 @click.option("--brand", help="Only this label (case-insensitive), e.g. Lorex.")
@@ -166,7 +147,7 @@ def vars_of(filters: DeviceFilter) -> dict[str, Any]:
 
 @inventory.command("show")
 @click.argument("ip")
-@_db_option
+@db_option
 @click.option("--site", help="The site the address belongs to (when several sites have it).")
 @_out_options(("table", "json"))
 def inventory_show(ip: str, db: str | None, site: str | None, fmt: str,
@@ -214,7 +195,7 @@ def inventory_show(ip: str, db: str | None, site: str | None, fmt: str,
 
 @inventory.command("history")
 @click.argument("ip", required=False)
-@_db_option
+@db_option
 @click.option("--site", help="Only scans of this site.")
 @_out_options(FORMATS)
 def inventory_history(ip: str | None, db: str | None, site: str | None, fmt: str,
@@ -271,7 +252,7 @@ def _diff_rows(diff: ScanDiff) -> list[list[object]]:
 
 @inventory.command("diff")
 @click.argument("scans", nargs=-1, type=int, metavar="[SCAN_A SCAN_B]")
-@_db_option
+@db_option
 @click.option("--site", help="Diff the last two scans of this site (default: the site of the "
               "latest scan).")
 @_out_options(FORMATS)

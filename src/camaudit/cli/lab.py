@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from camaudit.cli.output import HELP_SETTINGS
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS
 
 DEMO_NET = "127.77.0.0/24"
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
@@ -144,7 +144,7 @@ def demo(net: str, count: int, output: Path) -> None:
     Writes the scan as JSON (-o, default camaudit-demo.json) and the HTML report beside it
     (camaudit-demo.html). The demo does not touch the inventory.
     """
-    from camaudit.console import Progress
+    from camaudit.cli.console import Progress
     from camaudit.lab.control import down, up
     from camaudit.reports import REPORTERS
     from camaudit.scan.job import scan_devices

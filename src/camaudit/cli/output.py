@@ -1,13 +1,12 @@
 """Command-line conventions shared by every command module: where machine output goes (stdout,
-or the file given with ``-o``, with a note on stderr), how help is asked for (-h, --help), and
-the one CSV writer every CSV output uses (``csv_cell``, ``csv_text``)."""
+or the file given with ``-o``, with a note on stderr), how help is asked for (-h, --help), how
+verifier problems end a run, and the options several commands share (``--db`` above all,
+declared here once)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
@@ -19,9 +18,18 @@ from camaudit.errors import InventoryError, UsageError
 # command runs under ``camaudit`` or on its own in a test.
 HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
-DEFAULT_DB = "$CAMAUDIT_DB or ~/.local/share/camaudit/inventory.db"
+DEFAULT_DB = "$CAMAUDIT_DB, else ~/.local/share/camaudit/inventory.db"
 
 F = TypeVar("F", bound=Callable[..., object])
+
+
+def db_option(f: F) -> F:
+    """``--db PATH|URL`` (parameter ``db``), the same for every command that reads or records
+    the inventory. Left out it is None, and ``inventory.resolve`` takes ``$CAMAUDIT_DB`` or the
+    default file: so a command can tell a --db given from one taken from the environment."""
+    return click.option("--db", metavar="PATH|URL",
+                        help="Inventory: a SQLite file or postgresql://user@host/dbname "
+                             f"(default: {DEFAULT_DB}).")(f)
 
 
 def record_options(what: str) -> Callable[[F], F]:
@@ -31,9 +39,7 @@ def record_options(what: str) -> Callable[[F], F]:
         f = click.option("--site", default="", help=f"Site name recorded with {what}.")(f)
         f = click.option("--no-db", is_flag=True,
                          help=f"Do not record {what} in the inventory.")(f)
-        return click.option("--db", metavar="PATH|URL",
-                            help=f"Inventory to record {what} in: SQLite file or postgresql:// "
-                                 f"URL (default: {DEFAULT_DB}).")(f)
+        return db_option(f)
     return decorate
 
 
@@ -64,29 +70,3 @@ def not_recorded(error: InventoryError, output: Path | None) -> InventoryError:
     place = f"in {output}" if output is not None else "on stdout above"
     return InventoryError(f"{error}; the results were not recorded in the inventory, they are "
                           f"{place}")
-
-
-# A cell starting with one of these runs as a formula in a spreadsheet (=, +, -, @; tab and CR
-# are how a formula is smuggled past a filter on the first character).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """One CSV cell as text: None is empty, and a cell that a spreadsheet would read as a
-    formula gets a leading ``'``. Devices control most strings that reach a CSV file."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-    return text
-
-
-def csv_text(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None) -> str:
-    """Rows as CSV (RFC 4180: CRLF line ends, every field holding a quote, comma, CR or LF
-    quoted), every cell through ``csv_cell``. The one CSV writer of camaudit."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    if header is not None:
-        w.writerow([csv_cell(c) for c in header])
-    for row in rows:
-        w.writerow([csv_cell(c) for c in row])
-    return buf.getvalue()

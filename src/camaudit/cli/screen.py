@@ -7,9 +7,6 @@ infers any trait. Bad input raises ``UsageError`` (the CLI group prints one line
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,94 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from camaudit.cli.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
 from camaudit.errors import UsageError
-from camaudit.output import HELP_SETTINGS, exit_with_problems, record_options, write_output
 
 if TYPE_CHECKING:  # the scanner is imported when screen runs, not when camaudit starts
-    from camaudit.screening.scan import Finding, Report, Screener, Skipped
+    from camaudit.screening.scan import Report, Screener, Skipped
 
 SCREEN_FORMATS = ("table", "json", "csv", "html")
-CSV_COLUMNS = ("path", "page", "offset", "encoding", "where", "rule", "severity", "grade",
-               "matched", "near", "context")
 PROGRESS_BYTES = 64 << 20  # show a progress bar when the input is at least this large
-
-
-def render_table(report: Report) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=f"camaudit screen: {len(report.findings)} finding(s) in "
-                        f"{report.files} file(s)", title_justify="left")
-    for col in ("Path", "Location", "Rule", "Severity", "Matched", "Context"):
-        table.add_column(col, overflow="fold")
-    for f in report.findings:
-        table.add_row(Text(f.path), Text(location(f)), Text(f.rule), Text(f.severity),
-                      Text(f.matched), Text(f.context))
-    out = io.StringIO()
-    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
-    return out.getvalue()
-
-
-def location(f: Finding) -> str:
-    from camaudit.reports.html import finding_location
-
-    return finding_location(f.to_json())
-
-
-def render_csv(report: Report) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for f in report.findings:
-        row = f.to_json()
-        w.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-    return buf.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def render_json(report: Report, meta: dict[str, Any]) -> str:
-    from camaudit import __version__
-
-    doc = {"camaudit": __version__, "screen": {**meta, "files": report.files,
-                                               "bytes": report.bytes},
-           "findings": [f.to_json() for f in report.findings],
-           "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def render_html(report: Report, meta: dict[str, Any]) -> str:
-    """One self-contained page (no script, nothing fetched; the report's CSP and escaping)."""
-    from collections import Counter
-
-    from camaudit import __version__
-    from camaudit.reports.html import (
-        BAR_HEIGHT,
-        CHART_WIDTH,
-        SEVERITIES,
-        bars,
-        environment,
-        finding_rows,
-        shorten,
-    )
-
-    rows = finding_rows(f.to_json() for f in report.findings)
-    by_rule = Counter(f.rule for f in report.findings).most_common()
-    severities = Counter(f.severity for f in report.findings)
-    return environment().get_template("screen.html.j2").render(
-        version=__version__, total=len(rows), findings=rows, files=report.files,
-        bytes=report.bytes, paths=[str(p) for p in meta.get("paths") or ()],
-        device=meta.get("device") or "", scan_id=meta.get("scan_id") or "",
-        site=meta.get("site") or "", severities=SEVERITIES,
-        severity_counts={s: severities[s] for s in SEVERITIES},
-        sources=len({f.path for f in report.findings}), rules=bars(by_rule),
-        rules_height=max(1, len(by_rule)) * (BAR_HEIGHT + 6), chart_width=CHART_WIDTH,
-        bar_height=BAR_HEIGHT,
-        skipped=[(shorten(s.path), shorten(s.reason)) for s in report.skipped])
 
 
 @contextmanager
@@ -254,6 +171,7 @@ def screen(paths: tuple[Path, ...], fmt: str, output: Path | None, device_url: s
       camaudit screen --device http://192.168.1.64 --user admin --password-file pw.txt
       camaudit screen --verify-rules
     """
+    from camaudit.reports.screen import render_csv, render_html, render_json, render_table
     from camaudit.screening.rules import load_ruleset
     from camaudit.screening.scan import Screener
 

@@ -4,7 +4,6 @@ or CSV (one row per finding; devices without findings get one row with empty fin
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -47,8 +46,8 @@ def render_json(result: Result) -> str:
 
 def render_csv(result: Result) -> str:
     """One row per finding; every cell defused against spreadsheet formulas and quoted when it
-    holds CR or LF (``output.csv_text``): names and evidence come from the traffic."""
-    from camaudit.output import csv_text
+    holds CR or LF (``reports.text.csv_text``): names and evidence come from the traffic."""
+    from camaudit.reports.text import csv_text
 
     return csv_text(_csv_rows(result), CSV_COLUMNS)
 
@@ -67,39 +66,26 @@ def _csv_rows(result: Result) -> Iterator[list[object]]:
 
 
 def render_table(result: Result) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from camaudit.console import printable
-
-    def t(value: object) -> Text:
-        # names and evidence come from the traffic: no terminal escapes (rich strips CSI only)
-        return Text(printable(value))
+    """One line per finding (a clean device gets one line saying so), then the damage read
+    around and the IP data's attribution. Names and evidence come from the traffic: the table
+    writer keeps terminal escapes out."""
+    from camaudit.reports.table import render_rows
 
     flagged = sum(d.flagged for d in result.devices)
-    table = Table(title=f"camaudit egress: {len(result.devices)} device(s), {flagged} flagged "
-                        f"(countries flagged: {', '.join(result.flag_countries) or 'none'})",
-                  title_justify="left")
-    for col in ("Device", "Destination", "IP", "CC", "ASN", "Kind", "Port", "Out", "In",
-                "First seen", "Last seen", "Flag"):
-        table.add_column(col, overflow="fold")
+    rows: list[list[object]] = []
     for d in result.devices:
         label = d.ip if d.in_inventory else f"{d.ip} (not in inventory)"
         if d.device and d.device.maker:
             label += f" {d.device.maker}"
         if not d.findings:
-            table.add_row(t(label), t(f"clean ({d.local_connections} local)"),
-                          *[Text("")] * 10)
-        for f in d.findings:
-            table.add_row(t(label), t(f.destination), t(f.ip), t(f.country or "-"),
-                          t(f.asn or "-"), t(f.kind), t(f"{f.proto}/{f.port}"),
-                          t(f.bytes_out), t(f.bytes_in), t(f.first_seen),
-                          t(f.last_seen), t("FLAG" if f.flagged else ""))
-    out = io.StringIO()
-    console = Console(file=out, width=200, color_system=None, force_terminal=False)
-    console.print(table)
-    for line in result.damage:
-        console.print(t(f"damage: {line}"))
-    console.print(Text(attribution()))
-    return out.getvalue()
+            rows.append([label, f"clean ({d.local_connections} local)", *[""] * 10])
+        rows.extend([label, f.destination, f.ip, f.country or "-", f.asn or "-", f.kind,
+                     f"{f.proto}/{f.port}", f.bytes_out, f.bytes_in, f.first_seen,
+                     f.last_seen, "FLAG" if f.flagged else ""] for f in d.findings)
+    return render_rows(
+        f"camaudit egress: {len(result.devices)} device(s), {flagged} flagged "
+        f"(countries flagged: {', '.join(result.flag_countries) or 'none'})",
+        ("Device", "Destination", "IP", "CC", "ASN", "Kind", "Port", "Out", "In", "First seen",
+         "Last seen", "Flag"),
+        rows, width=200,
+        footer=[*(f"damage: {line}" for line in result.damage), attribution()])

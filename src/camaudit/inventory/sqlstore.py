@@ -74,7 +74,7 @@ _CORRUPT = (ValueError, TypeError, KeyError, AttributeError, IndexError, Recursi
 
 def warn_stderr(message: str) -> None:
     """The default report of a corrupt row: one line on stderr, without terminal controls."""
-    from camaudit.console import printable
+    from camaudit.reports.text import printable
 
     print(f"camaudit: warning: {printable(message)}", file=sys.stderr, flush=True)
 

@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from camaudit.model import Device
-from camaudit.output import csv_cell, csv_text
+from camaudit.reports.text import csv_cell, csv_text
 
 COLUMNS = ("ip", "mac", "maker", "brand", "relabeled", "model", "firmware", "serial",
            "device_type", "confidence", "ports", "evidence_rules", "errors", "first_seen",
            "last_seen", "risks")
 
 
-# A device controls these strings: ``output.csv_cell`` defuses formulas (kept under this name
-# for the callers that imported it from here).
+# A device controls these strings: ``reports.text.csv_cell`` defuses formulas (kept under this
+# name for the callers that imported it from here).
 _cell = csv_cell
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from camaudit.model import Device, Verdict
-from camaudit.output import csv_cell, csv_text
+from camaudit.reports.text import csv_cell, csv_text
 
 POLICY = "ndaa-889"
 COLUMNS = (

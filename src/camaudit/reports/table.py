@@ -1,19 +1,41 @@
-"""A plain-text table for people (rich), one line per device."""
+"""Plain-text tables for people (rich): ``render_rows``, the one table writer every command's
+table output uses, and the scan table built on it, one line per device."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from camaudit.console import printable
 from camaudit.model import Device
+from camaudit.reports.text import printable
 
 _SEVERITY = {"covered": 3, "possible": 2, "unknown": 1, "not-covered": 0}
+
+
+def render_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[object]], *,
+                width: int = 160, footer: Sequence[str] = ()) -> str:
+    """A table with ``title`` above it, columns ``header`` (long cells fold) and one line per
+    row, as plain text ``width`` columns wide; then each ``footer`` line. None is an empty cell.
+
+    Every string goes through ``Text`` and ``printable``: Text() keeps device-controlled strings
+    from being read as rich markup, printable() keeps them from reaching the terminal as escape
+    sequences (rich strips CSI, not OSC)."""
+    table = Table(title=Text(printable(title)), title_justify="left")
+    for col in header:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(printable(v)) for v in row))
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, force_terminal=False)
+    console.print(table)
+    for line in footer:
+        console.print(Text(printable(line)))
+    return out.getvalue()
 
 
 def policy_summary(d: Device) -> str:
@@ -26,23 +48,15 @@ def policy_summary(d: Device) -> str:
 
 
 def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
-    table = Table(title=f"camaudit: {len(devices)} device(s)", title_justify="left")
-    for col in ("IP", "Maker", "Brand", "Relabeled", "Model", "Type", "Conf.", "Ports", "Policy",
-                "Errors"):
-        table.add_column(col, overflow="fold")
-    for d in devices:
-        # Text() keeps device-controlled strings from being read as rich markup, printable()
-        # from reaching the terminal as escape sequences (rich strips CSI, not OSC).
-        table.add_row(
-            Text(printable(d.ip)), Text(printable(d.maker or "-")),
-            Text(printable(d.brand or "-")), "yes" if d.relabeled else "",
-            Text(printable(d.model or "-")), Text(printable(d.device_type or "-")),
-            f"{d.confidence:.2f}", Text(",".join(str(p.port) for p in d.ports)),
-            policy_summary(d), str(len(d.errors)) if d.errors else "",
-        )
-    out = io.StringIO()
-    Console(file=out, width=140, color_system=None, force_terminal=False).print(table)
-    return out.getvalue()
+    return render_rows(
+        f"camaudit: {len(devices)} device(s)",
+        ("IP", "Maker", "Brand", "Relabeled", "Model", "Type", "Conf.", "Ports", "Policy",
+         "Errors"),
+        ([d.ip, d.maker or "-", d.brand or "-", "yes" if d.relabeled else "",
+          d.model or "-", d.device_type or "-", f"{d.confidence:.2f}",
+          ",".join(str(p.port) for p in d.ports), policy_summary(d),
+          str(len(d.errors)) if d.errors else ""] for d in devices),
+        width=140)
 
 
 def said(devices: Sequence[Device]) -> str:

@@ -1,0 +1,129 @@
+"""``camaudit scan``: probe targets read-only, identify what answers, judge it, record it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from camaudit.cli.output import HELP_SETTINGS, not_recorded, record_options, write_output
+from camaudit.errors import InventoryError, UsageError
+
+SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
+
+
+@click.command(context_settings=HELP_SETTINGS)
+@click.argument("targets", nargs=-1)
+@click.option("-p", "ports_spec", metavar="PORTS",
+              help="Ports to probe, e.g. 80,443,8000-8010 (default: the camera port set).")
+@click.option("-iL", "input_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="Read targets from FILE (one per line, # comments).")
+@click.option("--exclude", "excludes", multiple=True, metavar="TARGETS",
+              help="Targets to skip (same forms, comma separated).")
+@click.option("--allow-public", is_flag=True,
+              help="Allow targets outside private, loopback and link-local ranges.")
+@click.option("--timeout", default=2.0, show_default=True, type=click.FloatRange(0.05, 120),
+              help="Seconds per connection and read.")
+@click.option("--host-timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0.1, 3600), help="Seconds for all probes of one host.")
+@click.option("--banner-wait", default=1.0, show_default=True, type=click.FloatRange(0, 30),
+              help="Seconds to wait for a service that speaks first (ports 23, 8000 ...).")
+@click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
+              help="Connections open at once.")
+@click.option("--rate", type=click.FloatRange(0.01, 100000, min_open=False), metavar="N",
+              help="Start at most N connections per second, all hosts together (default: no "
+                   "limit; e.g. 20 for fragile cameras or a slow link). Waiting for the rate "
+                   "does not count against --host-timeout.")
+@click.option("--iface", metavar="IF",
+              help="Also run vendor discovery (SADP, DHIP, Dahua legacy, DVRIP search, "
+                   "WS-Discovery, SSDP, mDNS) on this "
+                   "interface and merge what answers, with MACs from the neighbour table.")
+@click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
+              help="Seconds to collect discovery replies (with --iface).")
+@record_options("the scan")
+@click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="With the table: also list what each device said that no rule matched "
+                   "(Server, title, realm, RTSP server, certificate names ...).")
+def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
+         excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
+         banner_wait: float, concurrency: int, rate: float | None, iface: str | None,
+         wait: float, db: str | None,
+         no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool,
+         verbose: bool) -> None:
+    """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
+
+    Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
+    DESCRIBE, a TLS handshake and banner reads on the ports that answered. Every answer is
+    matched against the fingerprint rules; the output names maker, brand and relabeling with
+    the evidence, and each device's verdicts under the FCC Covered List and NDAA section 889.
+    No credentials are tried and nothing is changed on the devices.
+
+    Exit status: 0 when no device is covered, 1 when some device is, 2 on bad input.
+
+    \b
+    Examples:
+      camaudit scan 192.168.1.0/24
+      camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
+      camaudit scan -iL cameras.txt --exclude 10.0.0.1
+      camaudit scan 10.0.0.0/24 --rate 20 --concurrency 8
+    """
+    from camaudit.cli.console import Progress
+    from camaudit.clock import now_iso
+    from camaudit.judge import any_covered, judge
+    from camaudit.model import Device
+    from camaudit.reports import REPORTERS
+    from camaudit.scan.job import scan_devices
+    from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
+
+    if not targets and not input_files and not iface:
+        raise UsageError("no targets: give addresses, CIDRs or ranges, -iL FILE or --iface IF")
+    ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
+    ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
+        if targets or input_files else []
+    if not no_db:
+        # before the work: an inventory that cannot record must not cost the results
+        from camaudit.inventory import check_usable
+
+        check_usable(db)
+    started = now_iso()
+    found: list[Device] = []
+    if iface:
+        from camaudit.discovery.inventory import discover_devices
+
+        found = discover_devices(iface, wait, 0.0, ips, policies=[])
+        ips += [d.ip for d in found if d.ip not in ips]
+    with Progress(total=len(ips), quiet=quiet) as progress:
+        devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
+                               host_timeout=host_timeout, banner_wait=banner_wait,
+                               progress=progress.advance, policies=[] if found else None,
+                               rate=rate)
+    if found:
+        from camaudit.discovery.inventory import merge_devices
+
+        devices = judge(merge_devices(found, devices))
+    meta = {"targets": list(targets), "hosts": len(ips), "ports": ports, "site": site,
+            "time": started}
+    failed = None
+    if not no_db:
+        from camaudit.inventory import record_scan
+
+        try:
+            meta["scan_id"] = record_scan(db, started, targets,
+                                          {"ports": ports, "iface": iface, "rate": rate},
+                                          site, devices)
+        except InventoryError as e:
+            failed = e
+    text = REPORTERS[fmt](devices, meta)
+    if verbose and fmt == "table":
+        from camaudit.reports.table import said
+
+        text += said(devices)
+    write_output(text, output)
+    if failed is not None:
+        raise not_recorded(failed, output)
+    sys.exit(1 if any_covered(devices) else 0)
