@@ -17,6 +17,7 @@ from camaudit.policy import (
     load_policies,
     maker_evidence,
     verify_policies,
+    verify_policy_files,
     with_verdicts,
 )
 from camaudit.policy_schema import policy_names
@@ -218,3 +219,17 @@ def test_one_onvif_trait_is_possible_two_independent_are_covered() -> None:
         _ev("hikvision-onvif-manufacturer", "onvif.manufacturer", "HIKVISION"),
         _ev("hikvision-oui", "mac.org", "Hangzhou Hikvision Digital Technology Co.,Ltd.")))
     assert {v.status for v in evaluate(two, load_policies(), on=DAY)} == {"covered"}
+
+
+def test_policy_files_verify_alone_and_check_verify_policies_adds_attribution(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import camaudit.policy
+
+    monkeypatch.setattr(camaudit.policy, "verify_attribution", lambda: ["a.yaml:1: broken"])
+    assert verify_policy_files() == []  # rules verify runs attribution once, on its own
+    assert verify_policies() == ["a.yaml:1: broken"]
+    assert verify_policies(shipped=False) == []
+    (tmp_path / "failing-examples.yaml").write_bytes((DATA / "failing-examples.yaml").read_bytes())
+    problems = verify_policy_files(directory=tmp_path)
+    assert "failing-examples.yaml:2: policy failing-examples: needs an example device that is " \
+           "not-covered" in problems

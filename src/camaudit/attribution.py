@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import RuleError
-from camaudit.policy_schema import Fields
+from camaudit.rulefiles.fields import Fields
+from camaudit.rulefiles.vocab import MAKERS, vocab
 from camaudit.yamlfile import load_yaml
 
 RELATIONS = {
@@ -96,9 +97,7 @@ def parse_attribution_file(text: str, filename: str
     links: list[BrandLink] = []
     for raw in top.items("links"):
         f = Fields(raw, filename, top.line, "link", _LINK_KEYS)
-        relation = f.text("relation")
-        if relation not in RELATIONS:
-            raise f.fail("relation", f"'{relation}' is not one of {', '.join(RELATIONS)}")
+        relation = f.choice("relation", RELATIONS)
         since, until = f.date("since"), f.date("until")
         if since and until and until <= since:
             raise f.fail("until", "must come after 'since'")
@@ -176,13 +175,11 @@ def explain(brand: str | None, maker: str | None, on: dt.date | None = None,
 
 def verify_attribution(directory: Path | None = None, makers: set[str] | None = None) -> list[str]:
     """Problems in the attribution data as ``file:line: message`` strings; empty means verified."""
-    from camaudit.fingerprints.schema import vocab
-
     try:
         links, examples = load_attribution(directory)
     except RuleError as e:
         return [str(e)]
-    makers = vocab("makers.txt") if makers is None else makers
+    makers = vocab(MAKERS) if makers is None else makers
     problems: list[str] = []
     seen: dict[tuple[str, str, str], str] = {}
     for lk in links:

@@ -47,7 +47,7 @@ DEFAULT_POLICIES = ("fcc-covered-list", "ndaa-889")
 _RANK = {g: i for i, g in enumerate(GRADES)}
 
 __all__ = ["DEFAULT_POLICIES", "Policy", "covered_makers", "evaluate", "load_policies",
-           "policy_names", "verify_policies", "with_verdicts"]
+           "policy_names", "verify_policies", "verify_policy_files", "with_verdicts"]
 
 
 @dataclass(frozen=True)
@@ -239,15 +239,27 @@ def _check_policy(p: Policy, rules: dict[str, Rule]) -> list[str]:
 def verify_policies(files: Iterable[Path] = (), *, shipped: bool = True,
                     rules: dict[str, Rule] | None = None) -> list[str]:
     """Every problem in the shipped policies (unless ``shipped`` is false), the user's policy
-    ``files`` and the attribution data, as ``file:line: message`` strings; empty means verified.
-    Each policy's examples are evaluated and must give their expected status."""
-    rules = _shipped_rules() if rules is None else rules
+    ``files`` and the attribution data, as ``file:line: message`` strings; empty means verified
+    (``camaudit check --verify-policies``; ``rules verify`` runs the two verifiers separately,
+    each once, from ``rulefiles.registry``)."""
     problems = verify_attribution() if shipped else []
-    paths = [policies_dir() / f"{n}.yaml" for n in policy_names()] if shipped else []
+    return problems + verify_policy_files(files, shipped=shipped, rules=rules)
+
+
+def verify_policy_files(files: Iterable[Path] = (), *, shipped: bool = True,
+                        rules: dict[str, Rule] | None = None,
+                        directory: Path | None = None) -> list[str]:
+    """Every problem in the policies of ``directory`` (default: the shipped ones; none unless
+    ``shipped``) and the user's policy ``files``, as ``file:line: message`` strings. Each
+    policy's examples are evaluated and must give their expected status."""
+    rules = _shipped_rules() if rules is None else rules
+    folder = policies_dir() if directory is None else directory
+    paths = sorted(folder.glob("*.yaml"), key=lambda p: p.stem) if shipped else []
+    problems: list[str] = []
     for path in [*paths, *(Path(f) for f in files)]:
         try:
             policy = (parse_policy_file(path.read_text(encoding="utf-8"), path.name)
-                      if path.parent == policies_dir() else read_policy(path))
+                      if path.parent == folder else read_policy(path))
         except RuleError as e:
             problems.append(str(e))
             continue

@@ -1,115 +1,32 @@
 """Load policy files (YAML) into ``Policy`` records, keeping file and line for every error.
 
 A policy file is named after the policy it defines (``ndaa-889.yaml``); the format is documented
-in docs/policies.md with a complete example. Structural problems raise ``RuleError`` whose message
-names ``file:line`` and the field; semantic checks (examples give their expected status) live in
-``policy.verify_policies``. ``device_from_record`` reads the documented device record (JSON) back
-into a ``Device``; examples and ``camaudit check --input`` both use it.
+in docs/policies.md with a complete example. Fields are read with ``rulefiles.fields.Fields`` and
+makers checked against ``vocab/makers.txt`` (``rulefiles.vocab``): structural problems raise
+``RuleError`` whose message names ``file:line`` and the field; semantic checks (examples give
+their expected status) live in ``policy.verify_policy_files``. ``device_from_record`` reads the
+documented device record (JSON) back into a ``Device``; examples and ``camaudit check --input``
+both use it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
-import reprlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from camaudit.errors import RuleError
 from camaudit.model import GRADES, Device
 from camaudit.records import device_from_record
+from camaudit.rulefiles.fields import RULE_ID, Fields
+from camaudit.rulefiles.vocab import known_makers
+from camaudit.rulefiles.where import short
 from camaudit.yamlfile import load_yaml, read_text
 
 STATUSES = ("covered", "possible", "not-covered", "unknown")
-# Evidence grades of attribution links and policies: A primary text, B reputable secondary,
-# C weak lead, ? unverified; "A/B", "B-" and the like keep the facts' own nuance.
-EVIDENCE_GRADE = re.compile(r"^(?:\?|[ABC][-+]?(?:/[ABC][-+]?)?)$")
-POLICY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAKER_GRADES = tuple(g for g in GRADES if g != "identity")
 MAX_POLICY_BYTES = 1 << 20
-_SHORT = reprlib.Repr()
-_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 60, 60, 4, 4, 2
-
-
-def short(value: Any) -> str:
-    """``repr`` of a value for a message, bounded (a hostile value may be huge or nested)."""
-    return _SHORT.repr(value)
-
-
-class Fields:
-    """Typed access to one YAML mapping; every error names file:line and the field."""
-
-    def __init__(self, raw: Any, filename: str, line: int, what: str, allowed: set[str]) -> None:
-        if not isinstance(raw, dict):
-            raise RuleError(f"{filename}:{line}: {what} must be a mapping")
-        self.raw = raw
-        self.file = filename
-        self.line = int(raw.get("__line__", line))
-        self.what = what
-        unknown = sorted(str(k) for k in raw if k != "__line__" and k not in allowed)
-        if unknown:
-            raise RuleError(f"{self.where}: {what}: unknown field '{unknown[0]}' "
-                            f"(allowed: {', '.join(sorted(allowed))})")
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    def fail(self, name: str, message: str) -> RuleError:
-        return RuleError(f"{self.where}: {self.what}: field '{name}' {message}")
-
-    def has(self, name: str) -> bool:
-        return self.raw.get(name) is not None
-
-    def text(self, name: str, default: str | None = None) -> str:
-        value = self.raw.get(name)
-        if value is None:
-            if default is None:
-                raise self.fail(name, "is missing")
-            return default
-        if isinstance(value, dict | list) or str(value).strip() == "":
-            raise self.fail(name, "must be non-empty text")
-        return str(value).strip()
-
-    def texts(self, name: str, required: bool = False) -> tuple[str, ...]:
-        value = self.raw.get(name)
-        if value is None:
-            if required:
-                raise self.fail(name, "is missing")
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value or any(
-                isinstance(v, dict | list) or v is None for v in value):
-            raise self.fail(name, "must be a non-empty list of texts")
-        return tuple(str(v).strip() for v in value)
-
-    def date(self, name: str) -> dt.date | None:
-        value = self.raw.get(name)
-        if value is None:
-            return None
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise self.fail(name, f"must be a date YYYY-MM-DD, not {short(value)}")
-        return value
-
-    def grade(self, name: str) -> str:
-        value = self.text(name)
-        if not EVIDENCE_GRADE.match(value):
-            raise self.fail(name, f"'{value}' is not an evidence grade (A, B, C, ?, e.g. A/B, B-)")
-        return value
-
-    def items(self, name: str, required: bool = True) -> list[Any]:
-        value = self.raw.get(name)
-        if value is None:
-            if required:
-                raise self.fail(name, "is missing")
-            return []
-        if not isinstance(value, list) or (required and not value):
-            raise self.fail(name, "must be a non-empty list")
-        return value
 
 
 @dataclass(frozen=True)
@@ -176,7 +93,7 @@ def parse_policy_file(text: str, filename: str) -> Policy:
     doc = load_yaml(text, filename)
     top = Fields(doc, filename, 1, "policy file", _POLICY_KEYS)
     pid = top.text("policy")
-    if not POLICY_ID.match(pid):
+    if not RULE_ID.match(pid):
         raise top.fail("policy", f"'{pid}' must be lower-case words joined by -")
     stem = Path(filename).name.removesuffix(".yaml")
     if stem != pid:
@@ -184,9 +101,7 @@ def parse_policy_file(text: str, filename: str) -> Policy:
     thresholds = Fields(top.raw.get("thresholds") or {}, filename, top.line, "thresholds",
                         {"min_confidence", "min_grade"})
     min_confidence = _confidence(thresholds)
-    min_grade = thresholds.text("min_grade", "onvif")
-    if min_grade not in MAKER_GRADES:
-        raise thresholds.fail("min_grade", f"'{min_grade}' is not one of {', '.join(MAKER_GRADES)}")
+    min_grade = thresholds.choice("min_grade", MAKER_GRADES, "onvif")
     return Policy(
         id=pid, title=top.text("title"), jurisdiction=top.text("jurisdiction"),
         summary=top.text("summary"), grade=top.grade("grade"),
@@ -222,22 +137,6 @@ def _covered(raw: Any, filename: str, line: int) -> Covered:
 def _review(raw: Any, filename: str, line: int) -> Review:
     f = Fields(raw, filename, line, "review entry", {"maker", "why"})
     return Review(maker=known_makers(f, "maker")[0], why=f.text("why"))
-
-
-def known_makers(f: Fields, name: str) -> tuple[str, ...]:
-    """The makers in field ``name``, each spelled as in vocab/makers.txt: a misspelt maker
-    (``Hikvisionn``, ``hikvision``) would silently make that maker's devices not-covered."""
-    from camaudit.fingerprints.schema import vocab
-
-    makers = f.texts(name, required=True)
-    known = vocab("makers.txt")
-    for maker in makers:
-        if maker not in known:
-            near = [k for k in known if k.casefold() == maker.casefold()] or \
-                difflib.get_close_matches(maker, sorted(known), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise f.fail(name, f"'{maker[:60]}' is not a maker in vocab/makers.txt{hint}")
-    return makers
 
 
 def example_device(f: Fields) -> Device:

@@ -38,7 +38,8 @@ from typing import Any
 from camaudit.errors import RuleError
 from camaudit.firmware import HikvisionFirmware, parse_hikvision
 from camaudit.model import Device
-from camaudit.policy_schema import Fields, example_device
+from camaudit.policy_schema import example_device
+from camaudit.rulefiles.fields import Fields
 from camaudit.yamlfile import load_yaml
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -158,9 +159,7 @@ def _series(raw: Any, filename: str, line: int) -> Series:
 
 def _example(raw: Any, filename: str, line: int) -> RiskExample:
     f = Fields(raw, filename, line, "example", _EXAMPLE_KEYS)
-    expect = f.text("expect")
-    if expect not in EXPECTS:
-        raise f.fail("expect", f"'{expect}' is not one of {', '.join(EXPECTS)}")
+    expect = f.choice("expect", EXPECTS)
     device = example_device(f)
     return RiskExample(device=device, expect=expect,
                        basis_contains=f.texts("basis_contains"), line=f.line)

@@ -32,6 +32,7 @@ from camaudit.errors import RuleError
 from camaudit.firmware import HikvisionFirmware, build_date, parse_hikvision, position
 from camaudit.model import Device
 from camaudit.risk_schema import RiskRule, Series, load_risk_rules, shipped_risk_rules
+from camaudit.rulefiles.vocab import BRANDS, MAKERS, vocab
 
 STATUS_RANK = {"affected": 0, "possible": 1}
 MAX_SHOWN = 80  # characters of a device's firmware or model quoted in a basis
@@ -198,14 +199,12 @@ def verify_risks(directory: Path | None = None, makers: set[str] | None = None,
     """Problems in the risk rules of ``directory`` (default: the shipped ones) as
     ``file:line: message`` strings; empty means verified. Every example must give its expected
     status, every series must be exercised, makers and brands must be in the vocabulary."""
-    from camaudit.fingerprints.schema import vocab
-
     try:
         rules = load_risk_rules(directory)
     except RuleError as e:
         return [str(e)]
-    makers = vocab("makers.txt") if makers is None else makers
-    labels = makers | (vocab("brands.txt") if brands is None else brands)
+    makers = vocab(MAKERS) if makers is None else makers
+    labels = makers | (vocab(BRANDS) if brands is None else brands)
     problems: list[str] = []
     seen: dict[str, str] = {}
     for rule in rules:

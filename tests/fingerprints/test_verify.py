@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from camaudit.errors import RuleError
 from camaudit.fingerprints.schema import load_rules, parse_rule_file
 from camaudit.fingerprints.verify import Negative, load_negatives, verify
 
@@ -85,3 +86,33 @@ def test_maker_rule_matching_a_negative_is_reported(maker: str | None, reported:
     problems = _problems({"id": "weak", "pattern": "nginx", "maker": "Dahua",
                           "example": "nginx-ish"}, negatives=neg)
     assert any("matches generic negative n#1" in p for p in problems) is reported
+
+
+def test_negatives_keep_their_fields_and_position(tmp_path: Path) -> None:
+    (tmp_path / "n.yaml").write_text(
+        "# comment\n"
+        "- {key: http.title, value: ' Welcome ', note: \"a, b\"}\n"
+        "- {key: rtsp.server, value: 1.0, maker: Dahua}\n", encoding="utf-8")
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert load_negatives(tmp_path) == [
+        Negative("http.title", " Welcome ", None, "n.yaml#1"),
+        Negative("rtsp.server", "1.0", "Dahua", "n.yaml#2")]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- {key: http.title}\n", "n.yaml:1: negative #1: field 'value' is missing"),
+    ("- {key: http.title, value: x}\n- {value: y}\n",
+     "n.yaml:2: negative #2: field 'key' is missing"),
+    ("- {key: http.title, value: x, note: a, b}\n",
+     "n.yaml:1: negative #1: unknown field 'b' (allowed: key, maker, note, value)"),
+    ("- {key: http.title, value: {a: 1}}\n", "n.yaml:1: negative #1: field 'value' must be text"),
+    ("- just a string\n", "n.yaml:0: negative #1 must be a mapping"),
+    ("key: http.title\n", "n.yaml:1: a negatives file is a list"),
+    ("- {key: [\n", "n.yaml:2: invalid YAML"),
+])
+def test_a_bad_negative_entry_is_a_rule_error_naming_file_and_line(
+        tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "n.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RuleError) as e:
+        load_negatives(tmp_path)
+    assert str(e.value).startswith(message), str(e.value)

@@ -36,19 +36,25 @@ def identify(kind: str, source: str) -> None:
       camaudit identify --as mac 68-6d-bc-ee-f8-f0
     The mac and open-ports kinds also take the value itself instead of a file.
     """
-    from camaudit.identify import identify_bytes
+    from camaudit.identify import MAX_INPUT, identify_bytes
     from camaudit.kinds import KINDS
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}' (one of: {', '.join(sorted(KINDS))})")
+    # read one byte past the cap, never more: /dev/zero or an endless pipe is an error, not a
+    # memory blow-up
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_INPUT + 1)
     elif kind in ("mac", "open-ports") and not Path(source).exists():
         data = source.encode()
     else:
         try:
-            data = Path(source).read_bytes()
+            with Path(source).open("rb") as f:
+                data = f.read(MAX_INPUT + 1)
         except OSError as e:
             raise UsageError(f"cannot read '{source}': {e.strerror or e}") from e
+    if len(data) > MAX_INPUT:
+        raise UsageError(f"'{source}' holds more than {MAX_INPUT} bytes; identify reads one "
+                         "observation of at most that")
     result = identify_bytes(kind, data)
     click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))

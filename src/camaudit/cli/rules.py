@@ -26,9 +26,10 @@ def rules() -> None:
 def rules_verify(directory: Path | None, negatives: Path | None, corpus: Path | None) -> None:
     """Run every rule's examples and the shadowing, vocabulary and negative checks.
 
-    Covers the fingerprint rules and, unless --dir is given, the shipped attribution,
-    policy, egress destination, screening and risk (CVE) rules too. Prints one line per problem as
-    FILE:LINE: message and exits 1 when there is any.
+    Covers the fingerprint rules and, unless --dir is given, every other shipped family too
+    (attribution, policies, egress destinations, screening terms, risks (CVE) and lab profiles),
+    each verified once. Prints one line per problem as FILE:LINE: message and exits 1 when there
+    is any.
 
     \b
     Examples:
@@ -36,25 +37,17 @@ def rules_verify(directory: Path | None, negatives: Path | None, corpus: Path | 
       camaudit rules verify --negatives tests/data/negatives --corpus tests/corpus
     """
     from camaudit.fingerprints.schema import load_rules
-    from camaudit.fingerprints.verify import load_negatives, verify
+    from camaudit.rulefiles.registry import verify_all, verify_family
 
     loaded = load_rules(directory)
-    problems = verify(loaded, load_negatives(negatives) if negatives else None)
+    problems = (verify_family("fingerprints", directory, negatives) if directory is not None
+                else verify_all(negatives=negatives))
     if corpus is not None:
         from camaudit.fingerprints.corpus import load_corpus, render, run
 
         result = run(load_corpus(corpus), loaded)
         click.echo(render(result))
         problems += result.problems()
-    if directory is None:
-        from camaudit.attribution import verify_attribution
-        from camaudit.egress.rules import verify as verify_egress
-        from camaudit.policy import verify_policies
-        from camaudit.risks import verify_risks
-        from camaudit.screening.verify import verify as verify_screening
-
-        problems += verify_attribution() + verify_policies() + verify_egress()
-        problems += verify_screening() + verify_risks()
     exit_with_problems(problems, f"{len(loaded)} fingerprint rules")
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.egress.flows import parse_ip
-from camaudit.errors import RuleError
-from camaudit.policy_schema import Fields
+from camaudit.rulefiles.fields import Fields, id_problems
+from camaudit.rulefiles.where import rule_error
 from camaudit.yamlfile import load_yaml
 
 KINDS = ("vendor-cloud", "p2p", "ddns", "update", "public-dns", "cn-cloud")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
 _PORT = re.compile(r"^(?:tcp|udp)/\d{1,5}$")
 _ALLOWED = {"id", "vendor", "kind", "description", "domains", "ips", "asns", "ports", "grade",
@@ -59,13 +58,11 @@ def rules_dir() -> Path:
 def parse_destination_file(text: str, filename: str) -> list[Destination]:
     doc = load_yaml(text, filename)
     if not isinstance(doc, dict) or not isinstance(doc.get("destinations"), list):
-        raise RuleError(f"{filename}:1: a destination file needs a top-level 'destinations' list")
+        raise rule_error(filename, 1, "a destination file needs a top-level 'destinations' list")
     out: list[Destination] = []
     for raw in doc["destinations"]:
         f = Fields(raw, filename, 1, "destination", _ALLOWED)
-        kind = f.text("kind")
-        if kind not in KINDS:
-            raise f.fail("kind", f"'{kind}' is not one of {', '.join(KINDS)}")
+        kind = f.choice("kind", KINDS)
         asns: list[int] = []
         for a in f.texts("asns"):
             if not a.isdigit():
@@ -191,11 +188,7 @@ def verify(rules: list[Destination] | None = None, asn_of: Any = None) -> list[s
     seen: dict[str, str] = {}
     claimed: dict[str, str] = {}
     for r in rules:
-        if not _ID.match(r.id):
-            problems.append(f"{r.where}: id '{r.id}' must be lower-case words joined by -")
-        if r.id in seen:
-            problems.append(f"{r.where}: duplicate id '{r.id}' (first at {seen[r.id]})")
-        seen[r.id] = r.where
+        problems += id_problems(r.id, r.where, seen)
         for d in r.domains:
             if not _DOMAIN.match(d):
                 problems.append(f"{r.where}: {r.id}: '{d}' is not a lower-case domain name")

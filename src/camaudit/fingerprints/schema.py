@@ -18,8 +18,9 @@ A rule file is named after the observation key it matches (``http.header.server.
           - value: Hikvision-Webs
             expect: {hw.maker: Hikvision}
 
-Structural problems raise ``RuleError`` naming ``file:line``; semantic checks (examples,
-shadowing, vocabulary, negatives) live in ``verify.py``.
+Structural problems raise ``RuleError`` naming ``file:line`` (``rulefiles.where``); semantic
+checks (examples, shadowing, vocabulary from ``rulefiles.vocab``, negatives) live in
+``verify.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 
 from camaudit.errors import RuleError
 from camaudit.model import GRADES
+from camaudit.rulefiles.where import line_of, rule_error, unknown_keys
+from camaudit.rulefiles.where import where as at
 from camaudit.yamlfile import load_yaml
 
 
@@ -69,7 +72,7 @@ class Rule:
 
 
 _RULE_KEYS = {"id", "description", "pattern", "ignore_case", "grade", "confidence", "source",
-              "set", "capture", "examples", "shared", "__line__"}
+              "set", "capture", "examples", "shared"}
 
 
 def _str_map(raw: Any, where: str, what: str) -> dict[str, str]:
@@ -84,14 +87,14 @@ def parse_rule_file(text: str, filename: str) -> list[Rule]:
     """Parse one rule file's text. ``filename`` is used in messages and for the key check."""
     doc = load_yaml(text, filename)
     if not isinstance(doc, dict) or not isinstance(doc.get("matches"), str):
-        raise RuleError(f"{filename}:1: a rule file needs a top-level 'matches: <key>'")
+        raise rule_error(filename, 1, "a rule file needs a top-level 'matches: <key>'")
     key: str = doc["matches"]
     stem = Path(filename).name.removesuffix(".yaml")
     if stem != key:
-        raise RuleError(f"{filename}:1: file for 'matches: {key}' must be named {key}.yaml")
+        raise rule_error(filename, 1, f"file for 'matches: {key}' must be named {key}.yaml")
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise RuleError(f"{filename}:1: 'rules' must be a non-empty list")
+        raise rule_error(filename, 1, "'rules' must be a non-empty list")
     out: list[Rule] = []
     for raw in raw_rules:
         out.append(_parse_rule(raw, key, filename))
@@ -100,12 +103,12 @@ def parse_rule_file(text: str, filename: str) -> list[Rule]:
 
 def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
     if not isinstance(raw, dict):
-        raise RuleError(f"{filename}: every entry of 'rules' must be a mapping")
-    line = int(raw.get("__line__", 0))
-    where = f"{filename}:{line}"
-    unknown = set(raw) - _RULE_KEYS
+        raise rule_error(filename, 0, "every entry of 'rules' must be a mapping")
+    line = line_of(raw)
+    where = at(filename, line)
+    unknown = unknown_keys(raw, _RULE_KEYS)
     if unknown:
-        raise RuleError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        raise RuleError(f"{where}: unknown field(s) {', '.join(unknown)}")
     for required in ("id", "pattern", "grade", "source", "examples"):
         if not raw.get(required):
             raise RuleError(f"{where}: rule needs '{required}'")
@@ -133,7 +136,7 @@ def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
         examples.append(Example(
             value=str(ex["value"]),
             expect=_str_map(ex.get("expect"), where, "expect"),
-            line=int(ex.get("__line__", line)),
+            line=line_of(ex, line),
         ))
     confidence = float(raw.get("confidence", GRADES[grade]))
     if not 0.0 <= confidence <= 1.0:
@@ -149,18 +152,6 @@ def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
 
 def rules_dir() -> Path:
     return Path(str(resources.files("camaudit") / "rules" / "fingerprints"))
-
-
-def vocab(name: str) -> set[str]:
-    """A controlled vocabulary: first word (or whole line for names) of each non-comment line."""
-    path = Path(str(resources.files("camaudit") / "rules" / "vocab" / name))
-    words: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        words.add(line.split()[0] if name in ("keys.txt", "fields.txt") else line)
-    return words
 
 
 def rule_files(directory: Path) -> list[Path]:

@@ -15,16 +15,17 @@ For every rule it checks (each failure is a ``file:line: message`` string):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from camaudit.fingerprints.matcher import apply
-from camaudit.fingerprints.schema import Rule, load_rules, vocab
+from camaudit.fingerprints.schema import Rule, load_rules
+from camaudit.rulefiles.fields import Fields, id_problems
+from camaudit.rulefiles.vocab import BRANDS, DEVICE_TYPES, FIELDS, KEYS, MAKERS, vocab
+from camaudit.rulefiles.where import rule_error
+from camaudit.yamlfile import load_yaml
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NEGATIVE_KEYS = {"key", "value", "maker", "note"}
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,25 @@ class Negative:
 
 
 def load_negatives(directory: Path) -> list[Negative]:
-    """Negative corpus: YAML lists of ``{key, value, maker?, note?}`` in ``directory``."""
+    """Negative corpus: YAML lists of ``{key, value, maker?, note?}`` in ``directory``.
+    A malformed file or entry raises ``RuleError('file:line: ...')``."""
     out: list[Negative] = []
     for path in sorted(directory.glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        for i, e in enumerate(entries):
-            out.append(Negative(key=str(e["key"]), value=str(e["value"]),
-                                maker=e.get("maker"), where=f"{path.name}#{i + 1}"))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise rule_error(path.name, 0, f"cannot read negatives file: {err}") from err
+        entries = load_yaml(text, path.name)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise rule_error(path.name, 1, "a negatives file is a list of {key, value, maker?, "
+                                           "note?}")
+        for i, entry in enumerate(entries):
+            f = Fields(entry, path.name, 0, f"negative #{i + 1}", _NEGATIVE_KEYS)
+            out.append(Negative(key=f.text("key"), value=f.scalar("value"),
+                                maker=f.text("maker") if f.has("maker") else None,
+                                where=f"{path.name}#{i + 1}"))
     return out
 
 
@@ -69,17 +82,13 @@ def _check_vocab(rule: Rule, keys: set[str], fields: set[str], makers: set[str],
 def verify(rules: list[Rule] | None = None, negatives: list[Negative] | None = None) -> list[str]:
     """All problems found in ``rules`` (default: the shipped rules); empty means verified."""
     rules = load_rules() if rules is None else rules
-    keys, fields = vocab("keys.txt"), vocab("fields.txt")
-    makers, brands, types = vocab("makers.txt"), vocab("brands.txt"), vocab("device_types.txt")
+    keys, fields = vocab(KEYS), vocab(FIELDS)
+    makers, brands, types = vocab(MAKERS), vocab(BRANDS), vocab(DEVICE_TYPES)
     problems: list[str] = []
     seen: dict[str, str] = {}
     earlier: dict[str, list[Rule]] = {}
     for rule in rules:
-        if not _ID.match(rule.id):
-            problems.append(f"{rule.where}: id '{rule.id}' must be lower-case words joined by -")
-        if rule.id in seen:
-            problems.append(f"{rule.where}: duplicate id '{rule.id}' (first at {seen[rule.id]})")
-        seen[rule.id] = rule.where
+        problems += id_problems(rule.id, rule.where, seen)
         problems += _check_vocab(rule, keys, fields, makers, brands, types)
         groups = set(range(1, rule.pattern.groups + 1))
         if set(rule.capture) != groups:

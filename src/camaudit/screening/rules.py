@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import RuleError
+from camaudit.rulefiles.where import line_of, rule_error, unknown_keys, where
 from camaudit.yamlfile import load_yaml
 
 EVIDENCE_GRADES = ("A", "A-", "B", "C", "?")
@@ -40,8 +41,8 @@ SEVERITIES = ("high", "medium", "low")
 EXPECTS = ("match", "clean")
 MAX_WINDOW = 400
 _RULE_KEYS = {"id", "description", "terms", "near", "window", "case_sensitive", "grade",
-              "severity", "source", "examples", "__line__"}
-_GROUP_KEYS = {"description", "source", "terms", "__line__"}
+              "severity", "source", "examples"}
+_GROUP_KEYS = {"description", "source", "terms"}
 
 
 @dataclass(frozen=True)
@@ -97,23 +98,23 @@ class RuleSet:
 def _load(text: str, filename: str) -> dict[str, Any]:
     doc = load_yaml(text, filename)
     if not isinstance(doc, dict):
-        raise RuleError(f"{filename}:1: expected a mapping with groups, rules, benign or "
-                        "device_paths")
+        raise rule_error(filename, 1, "expected a mapping with groups, rules, benign or "
+                                      "device_paths")
     return doc
 
 
-def _terms(raw: Any, where: str, what: str, groups: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _terms(raw: Any, at: str, what: str, groups: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
-        raise RuleError(f"{where}: '{what}' must be a non-empty list of terms or @groups")
+        raise RuleError(f"{at}: '{what}' must be a non-empty list of terms or @groups")
     out: list[str] = []
     for item in raw:
         term = str(item)
         if term.startswith("@"):
             if term[1:] not in groups:
-                raise RuleError(f"{where}: unknown group '{term}' in '{what}'")
+                raise RuleError(f"{at}: unknown group '{term}' in '{what}'")
             out.extend(groups[term[1:]])
         elif not term.strip("*").strip():
-            raise RuleError(f"{where}: empty term in '{what}'")
+            raise RuleError(f"{at}: empty term in '{what}'")
         else:
             out.append(term)
     return tuple(dict.fromkeys(out))
@@ -123,21 +124,20 @@ def parse_groups(text: str, filename: str) -> dict[str, tuple[str, ...]]:
     doc = _load(text, filename)
     raw = doc.get("groups")
     if not isinstance(raw, dict):
-        raise RuleError(f"{filename}:1: 'groups' must be a mapping of name -> group")
+        raise rule_error(filename, 1, "'groups' must be a mapping of name -> group")
     out: dict[str, tuple[str, ...]] = {}
     for name, body in raw.items():
         if name == "__line__":
             continue
         if not isinstance(body, dict):
-            raise RuleError(f"{filename}: group '{name}' must be a mapping")
-        where = f"{filename}:{body.get('__line__', 0)}"
-        unknown = set(body) - _GROUP_KEYS
+            raise rule_error(filename, line_of(raw), f"group '{name}' must be a mapping")
+        at = where(filename, line_of(body))
+        unknown = unknown_keys(body, _GROUP_KEYS)
         if unknown:
-            raise RuleError(f"{where}: group {name}: unknown field(s) "
-                            f"{', '.join(sorted(map(str, unknown)))}")
+            raise RuleError(f"{at}: group {name}: unknown field(s) {', '.join(unknown)}")
         if not body.get("source"):
-            raise RuleError(f"{where}: group {name} needs 'source'")
-        out[str(name)] = _terms(body.get("terms"), where, "terms", {})
+            raise RuleError(f"{at}: group {name} needs 'source'")
+        out[str(name)] = _terms(body.get("terms"), at, "terms", {})
     return out
 
 
@@ -145,45 +145,45 @@ def parse_rules(text: str, filename: str, groups: dict[str, tuple[str, ...]]) ->
     doc = _load(text, filename)
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise RuleError(f"{filename}:1: 'rules' must be a non-empty list")
+        raise rule_error(filename, 1, "'rules' must be a non-empty list")
     return [_parse_rule(raw, filename, groups) for raw in raw_rules]
 
 
 def _parse_rule(raw: Any, filename: str, groups: dict[str, tuple[str, ...]]) -> ScreenRule:
     if not isinstance(raw, dict):
-        raise RuleError(f"{filename}: every entry of 'rules' must be a mapping")
-    line = int(raw.get("__line__", 0))
-    where = f"{filename}:{line}"
-    unknown = set(raw) - _RULE_KEYS
+        raise rule_error(filename, 0, "every entry of 'rules' must be a mapping")
+    line = line_of(raw)
+    at = where(filename, line)
+    unknown = unknown_keys(raw, _RULE_KEYS)
     if unknown:
-        raise RuleError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        raise RuleError(f"{at}: unknown field(s) {', '.join(unknown)}")
     for required in ("id", "terms", "grade", "severity", "source", "examples"):
         if not raw.get(required):
-            raise RuleError(f"{where}: rule needs '{required}'")
+            raise RuleError(f"{at}: rule needs '{required}'")
     rid = str(raw["id"])
     grade, severity = str(raw["grade"]), str(raw["severity"])
     if grade not in EVIDENCE_GRADES:
-        raise RuleError(f"{where}: rule {rid}: grade '{grade}' is not one of "
+        raise RuleError(f"{at}: rule {rid}: grade '{grade}' is not one of "
                         f"{', '.join(EVIDENCE_GRADES)}")
     if severity not in SEVERITIES:
-        raise RuleError(f"{where}: rule {rid}: severity '{severity}' is not one of "
+        raise RuleError(f"{at}: rule {rid}: severity '{severity}' is not one of "
                         f"{', '.join(SEVERITIES)}")
-    near = _terms(raw["near"], where, "near", groups) if "near" in raw else ()
+    near = _terms(raw["near"], at, "near", groups) if "near" in raw else ()
     window = raw.get("window", 40)
     if not isinstance(window, int) or not 1 <= window <= MAX_WINDOW:
-        raise RuleError(f"{where}: rule {rid}: window must be an integer in 1..{MAX_WINDOW}")
+        raise RuleError(f"{at}: rule {rid}: window must be an integer in 1..{MAX_WINDOW}")
     examples: list[Example] = []
     if not isinstance(raw["examples"], list):
-        raise RuleError(f"{where}: rule {rid}: 'examples' must be a list")
+        raise RuleError(f"{at}: rule {rid}: 'examples' must be a list")
     for ex in raw["examples"]:
         if not isinstance(ex, dict) or "text" not in ex or ex.get("expect") not in EXPECTS:
-            raise RuleError(f"{where}: rule {rid}: each example needs 'text' and "
+            raise RuleError(f"{at}: rule {rid}: each example needs 'text' and "
                             "'expect: match|clean'")
         examples.append(Example(text=str(ex["text"]), expect=str(ex["expect"]),
-                                line=int(ex.get("__line__", line))))
+                                line=line_of(ex, line)))
     return ScreenRule(
         id=rid, description=str(raw.get("description", "")),
-        terms=_terms(raw["terms"], where, "terms", groups), near=near, window=window,
+        terms=_terms(raw["terms"], at, "terms", groups), near=near, window=window,
         case_sensitive=bool(raw.get("case_sensitive", False)), grade=grade, severity=severity,
         source=str(raw["source"]), examples=tuple(examples), file=filename, line=line,
     )
@@ -192,33 +192,29 @@ def _parse_rule(raw: Any, filename: str, groups: dict[str, tuple[str, ...]]) -> 
 def parse_benign(text: str, filename: str) -> list[Benign]:
     raw = _load(text, filename).get("benign")
     if not isinstance(raw, list):
-        raise RuleError(f"{filename}:1: 'benign' must be a list of {{note, text}}")
+        raise rule_error(filename, 1, "'benign' must be a list of {note, text}")
     out: list[Benign] = []
     for entry in raw:
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
-            raise RuleError(f"{filename}: every benign entry needs 'text'")
+            raise rule_error(filename, line_of(entry), "every benign entry needs 'text'")
         out.append(Benign(note=str(entry.get("note", "")), text=entry["text"],
-                          where=f"{filename}:{entry.get('__line__', 0)}"))
+                          where=where(filename, line_of(entry))))
     return out
 
 
 def parse_device_paths(text: str, filename: str) -> list[DevicePath]:
     raw = _load(text, filename).get("device_paths")
     if not isinstance(raw, list):
-        raise RuleError(f"{filename}:1: 'device_paths' must be a list")
+        raise rule_error(filename, 1, "'device_paths' must be a list")
     out: list[DevicePath] = []
     for entry in raw:
         if not isinstance(entry, dict) or not str(entry.get("path", "")).startswith("/"):
-            raise RuleError(f"{filename}:{_line(entry)}: each device path needs 'path: /...'")
+            raise rule_error(filename, line_of(entry), "each device path needs 'path: /...'")
         if not entry.get("source"):
-            raise RuleError(f"{filename}:{_line(entry)}: device path needs 'source'")
+            raise rule_error(filename, line_of(entry), "device path needs 'source'")
         out.append(DevicePath(path=str(entry["path"]), maker=str(entry.get("maker", "")),
                               source=str(entry["source"])))
     return out
-
-
-def _line(entry: Any) -> int:
-    return int(entry.get("__line__", 0)) if isinstance(entry, dict) else 0
 
 
 def rules_dir() -> Path:
@@ -244,7 +240,7 @@ def load_ruleset(directory: Path | None = None) -> RuleSet:
         elif "device_paths" in doc:
             paths.extend(parse_device_paths(text, name))
         else:
-            raise RuleError(f"{name}:1: expected one of groups, rules, benign, device_paths")
+            raise rule_error(name, 1, "expected one of groups, rules, benign, device_paths")
     if not rules:
         raise RuleError(f"{directory}: no screening rules found")
     return RuleSet(rules=tuple(rules), benign=tuple(benign), device_paths=tuple(paths))

@@ -12,12 +12,9 @@ For every rule it checks (each failure is a ``file:line: message`` string):
 
 from __future__ import annotations
 
-import re
-
+from camaudit.rulefiles.fields import id_problems
 from camaudit.screening.matcher import TextMatcher
 from camaudit.screening.rules import RuleSet, load_ruleset
-
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def verify(ruleset: RuleSet | None = None) -> list[str]:
@@ -27,11 +24,7 @@ def verify(ruleset: RuleSet | None = None) -> list[str]:
     seen: dict[str, str] = {}
     everything = TextMatcher(ruleset.rules)
     for rule in ruleset.rules:
-        if not _ID.match(rule.id):
-            problems.append(f"{rule.where}: id '{rule.id}' must be lower-case words joined by -")
-        if rule.id in seen:
-            problems.append(f"{rule.where}: duplicate id '{rule.id}' (first at {seen[rule.id]})")
-        seen[rule.id] = rule.where
+        problems += id_problems(rule.id, rule.where, seen)
         if not rule.near and not rule.case_sensitive:
             problems.append(f"{rule.where}: rule {rule.id}: a rule without 'near' must be an "
                             "exact identifier (case_sensitive: true)")
