@@ -17,7 +17,7 @@ def test_judge_replaces_stale_verdicts_and_adds_risks() -> None:
     (d,) = judge([HIK], on=dt.date(2025, 9, 1))
     assert {v.policy for v in d.verdicts} == {"fcc-covered-list", "ndaa-889"}
     assert {v.status for v in d.verdicts} == {"covered"}
-    assert [r["cve"] for r in d.risks] == ["CVE-2021-36260"]
+    assert [r.cve for r in d.risks] == ["CVE-2021-36260"]
     assert any_covered([d]) and not any_covered([HIK])
 
 

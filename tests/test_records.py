@@ -4,7 +4,16 @@ import json
 
 import pytest
 
-from camaudit.model import Device, Evidence, Port, ProbeError, Verdict
+from camaudit.model import (
+    Device,
+    EgressFinding,
+    Evidence,
+    Port,
+    ProbeError,
+    Risk,
+    ScreeningFinding,
+    Verdict,
+)
 from camaudit.records import device_from_record
 
 FULL = Device(
@@ -16,11 +25,13 @@ FULL = Device(
     errors=(ProbeError("tcp/554 RTSP OPTIONS", "timeout after 2.0s"),),
     verdicts=(Verdict("ndaa-889", "covered", "maker Hikvision", ("FAR 52.204-25",)),),
     first_seen="2026-01-01T00:00:00Z", last_seen="2026-01-02T00:00:00Z",
-    egress=({"destination": "x", "bytes_out": 1},),
-    screening=({"path": "http://127.0.0.7/ISAPI/Smart/capabilities", "page": None,
+    egress=(EgressFinding.from_json({"destination": "x", "bytes_out": 1}, "127.0.0.7"),),
+    screening=(ScreeningFinding.from_json({
+                "path": "http://127.0.0.7/ISAPI/Smart/capabilities", "page": None,
                 "offset": None, "encoding": None, "where": "/SmartCap/race", "rule": "r",
                 "severity": "high", "grade": "B", "matched": "race", "near": "face",
-                "context": "face race", "source": "facts"},),
+                "context": "face race", "source": "facts"}),),
+    risks=(Risk("CVE-2021-36260", "possible", "maker Hikvision", kev="2022-01-10"),),
 )
 
 

@@ -62,15 +62,15 @@ def hik(model: str | None, firmware: str | None, **kw: object) -> Device:
 
 
 def statuses(d: Device) -> dict[str, str]:
-    return {r["cve"]: r["status"] for r in risks_of(d)}
+    return {r.cve: r.status for r in risks_of(d)}
 
 
 def test_record_entries_have_the_documented_keys_and_survive_json() -> None:
     d = hik("DS-2CD2142FWD-I", "V5.4.0 build 160401")
     (out,) = with_risks([d])
-    assert [r["cve"] for r in out.risks] == ["CVE-2017-7921", "CVE-2021-36260"]
+    assert [r.cve for r in out.risks] == ["CVE-2017-7921", "CVE-2021-36260"]
     first = out.risks[0]
-    assert first == {
+    assert first.to_json() == {
         "cve": "CVE-2017-7921", "kev": "2026-03-05",
         "basis": "maker Hikvision, model DS-2CD2142FWD-I in series DS-2CD2xx2FWD, firmware "
                  "V5.4.0 build 160401 within V5.3.1 build 150410 to V5.4.4 build 161125",
@@ -79,7 +79,7 @@ def test_record_entries_have_the_documented_keys_and_survive_json() -> None:
                  "ICSA-17-124-01",
         "source": BY_ID["CVE-2017-7921"].source,
     }
-    assert out.risks[1]["status"] == "possible" and out.risks[1]["kev"] == "2022-01-10"
+    assert out.risks[1].status == "possible" and out.risks[1].kev == "2022-01-10"
     again = device_from_record(json.loads(json.dumps(out.to_json())))
     assert again.risks == out.risks
     # stale entries are replaced, other fields kept
@@ -110,11 +110,11 @@ def test_firmware_outside_the_range_gives_no_entry_but_the_maker_rule_stays() ->
 def test_model_in_two_series_takes_the_stronger_status() -> None:
     # DS-2CD4025FWD is in DS-2CD4x2xFWD (to build 160414) and DS-2CD4xx5 (to build 160421)
     (risk,) = [r for r in risks_of(hik("DS-2CD4025FWD-A", "V5.4.0 build 160420"))
-               if r["cve"] == "CVE-2017-7921"]
-    assert risk["status"] == "affected" and "in series DS-2CD4xx5" in risk["basis"]
+               if r.cve == "CVE-2017-7921"]
+    assert risk.status == "affected" and "in series DS-2CD4xx5" in risk.basis
     (risk,) = [r for r in risks_of(hik("DS-2CD4025FWD-A", "V5.4.0 build 160410"))
-               if r["cve"] == "CVE-2017-7921"]
-    assert "in series DS-2CD4x2xFWD" in risk["basis"]
+               if r.cve == "CVE-2017-7921"]
+    assert "in series DS-2CD4x2xFWD" in risk.basis
 
 
 def test_dahua_build_dates_in_their_spellings() -> None:
@@ -130,9 +130,9 @@ def test_dahua_build_dates_in_their_spellings() -> None:
 def test_basis_quotes_device_strings_short_and_on_one_line() -> None:
     long_model = "DS-2CD2142FWD-I" + "X" * 500
     (risk, _) = risks_of(hik(long_model, "V5.4.0\nbuild 160401"))
-    assert risk["status"] == "affected" and "\n" not in risk["basis"]
-    assert "-I" + "X" * 65 + "…" in risk["basis"]  # 80 characters of the model, then …
-    assert "firmware V5.4.0 build 160401 within" in risk["basis"]
+    assert risk.status == "affected" and "\n" not in risk.basis
+    assert "-I" + "X" * 65 + "…" in risk.basis  # 80 characters of the model, then …
+    assert "firmware V5.4.0 build 160401 within" in risk.basis
 
 
 def test_verifier_reports_wrong_examples_and_missing_coverage(tmp_path: Path) -> None:
@@ -204,8 +204,8 @@ def test_scan_devices_records_carry_risks(make_transport, camera_routes,  # type
                                              transport, timeout=0.5, banner_wait=0.05)}
     hikvision, dahua = devices[hik_ip], devices[dahua_ip]
     assert (hikvision.maker, dahua.maker) == ("Hikvision", "Dahua")
-    assert [(r["cve"], r["status"]) for r in hikvision.risks] == [
+    assert [(r.cve, r.status) for r in hikvision.risks] == [
         ("CVE-2021-36260", "possible")]
-    assert hikvision.risks[0]["basis"].startswith(
+    assert hikvision.risks[0].basis.startswith(
         "maker Hikvision; affected models and firmware versions are not known to camaudit")
     assert dahua.risks == ()  # every Dahua rule names model series; this reply gives no model

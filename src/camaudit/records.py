@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from camaudit.model import Device, Evidence, Observation, Port, ProbeError, Verdict
+from camaudit.model import (
+    Device,
+    EgressFinding,
+    Evidence,
+    Observation,
+    Port,
+    ProbeError,
+    Risk,
+    ScreeningFinding,
+    Verdict,
+)
 
 
 def _opt(value: Any) -> str | None:
@@ -81,8 +91,9 @@ def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
         errors=tuple(_error(e) for e in _seq(raw, "errors")),
         verdicts=tuple(_verdict(v) for v in _seq(raw, "verdicts")),
         first_seen=_opt(raw.get("first_seen")), last_seen=_opt(raw.get("last_seen")),
-        risks=tuple(r for r in _seq(raw, "risks") if isinstance(r, dict)),
-        egress=tuple(e for e in _seq(raw, "egress") if isinstance(e, dict)),
-        screening=tuple(f for f in _seq(raw, "screening") if isinstance(f, dict)),
+        risks=tuple(Risk.from_json(r) for r in _seq(raw, "risks")),
+        egress=tuple(EgressFinding.from_json(e, device=str(raw.get("ip", "")))
+                     for e in _seq(raw, "egress")),
+        screening=tuple(ScreeningFinding.from_json(f) for f in _seq(raw, "screening")),
         observations=tuple(_observation(o) for o in _seq(raw, "observations")),
     )

@@ -25,33 +25,35 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from camaudit.attribution import normalize
 from camaudit.errors import RuleError
 from camaudit.firmware import HikvisionFirmware, build_date, parse_hikvision, position
-from camaudit.model import Device
+from camaudit.model import Device, Risk
 from camaudit.risk_schema import RiskRule, Series, load_risk_rules, shipped_risk_rules
 from camaudit.rulefiles.vocab import BRANDS, MAKERS, vocab
 
 STATUS_RANK = {"affected": 0, "possible": 1}
 MAX_SHOWN = 80  # characters of a device's firmware or model quoted in a basis
 
-__all__ = ["Risk", "assess", "risks_of", "verify_risks", "with_risks"]
+__all__ = ["Assessment", "assess", "risks_of", "verify_risks", "with_risks"]
 
 
 @dataclass(frozen=True)
-class Risk:
+class Assessment:
+    """One risk rule's assessment of a device: its status, the basis, and the deciding series;
+    ``record()`` is the ``model.Risk`` the device record keeps."""
+
     rule: RiskRule
     status: str  # affected | possible
     basis: str
     series: Series | None  # the series that decided; None for a rule without ranges
 
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> Risk:
         r = self.rule
-        return {"cve": r.id, "kev": r.kev.isoformat() if r.kev else None, "basis": self.basis,
-                "status": self.status, "title": r.title, "grade": r.grade,
-                "kev_grade": r.kev_grade, "source": r.source}
+        return Risk(cve=r.id, status=self.status, basis=self.basis,
+                    kev=r.kev.isoformat() if r.kev else None, title=r.title, grade=r.grade,
+                    kev_grade=r.kev_grade, source=r.source)
 
 
 def _shown(value: str) -> str:
@@ -126,33 +128,33 @@ def _judge(s: Series, firmware: str | None) -> tuple[str | None, str]:
     return "possible", f"the facts give no firmware limit for this series ({s.note})"
 
 
-def assess(d: Device, rule: RiskRule) -> Risk | None:
+def assess(d: Device, rule: RiskRule) -> Assessment | None:
     """The risk ``rule`` finds on ``d``, or None (not its maker, model or firmware)."""
     who = _who(rule, d)
     if who is None:
         return None
     if not rule.affected:
-        return Risk(rule, "possible", f"{who}; affected models and firmware versions are not "
-                                      f"known to camaudit ({rule.range_unknown})", None)
-    best: Risk | None = None
+        return Assessment(rule, "possible", f"{who}; affected models and firmware versions "
+                          f"are not known to camaudit ({rule.range_unknown})", None)
+    best: Assessment | None = None
     for s in rule.affected:
         if not s.covers(d.model):
             continue
         status, text = _judge(s, d.firmware)
         if status is None:
             continue
-        found = Risk(rule, status, f"{who}, model {_shown(str(d.model))} in series {s.name}, "
-                                   f"{text}", s)
+        found = Assessment(rule, status,
+                           f"{who}, model {_shown(str(d.model))} in series {s.name}, {text}", s)
         if best is None or STATUS_RANK[status] < STATUS_RANK[best.status]:
             best = found
     return best
 
 
-def risks_of(d: Device, rules: Sequence[RiskRule] | None = None) -> tuple[dict[str, Any], ...]:
+def risks_of(d: Device, rules: Sequence[RiskRule] | None = None) -> tuple[Risk, ...]:
     """The ``risks`` entries of ``d`` under ``rules`` (default: the shipped rules), in rule
     order."""
     found = (assess(d, r) for r in (shipped_risk_rules() if rules is None else rules))
-    return tuple(r.to_json() for r in found if r is not None)
+    return tuple(r.record() for r in found if r is not None)
 
 
 def with_risks(devices: Sequence[Device], rules: Sequence[RiskRule] | None = None

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from camaudit.cli import _Group
 from camaudit.cli.check import check, report
 from camaudit.errors import InventoryError, RuleError
-from camaudit.model import Device, Evidence
+from camaudit.model import Device, Evidence, Risk
 
 DATA = Path(__file__).parent.parent / "data" / "policies"
 
@@ -178,7 +178,7 @@ def test_check_and_report_judge_risks_anew(tmp_path: Path) -> None:
     """A record written before the risk rules (or under older ones) gets today's risks."""
     old = Device(ip="127.0.0.31", maker="Hikvision", model="DS-2CD2142FWD-I",
                  firmware="V5.4.0 build 160401",
-                 risks=({"cve": "CVE-1999-0001", "kev": None, "basis": "stale"},)).to_json()
+                 risks=(Risk("CVE-1999-0001", "possible", "stale"),)).to_json()
     path = tmp_path / "old.json"
     path.write_text(json.dumps({"devices": [old]}), encoding="utf-8")
     for args in (("check", "--format", "json"), ("report", "--format", "json")):

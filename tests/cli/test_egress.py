@@ -122,12 +122,12 @@ def test_inventory_devices_get_their_findings_recorded(tmp_path: Path) -> None:
         hik = store.history(HIK, "hq")[-1].device
         # the record is the inventory's, with the findings added
         assert (hik.maker, hik.brand, hik.model) == ("Hikvision", "LTS", "DS-2CD2032")
-        assert [e["destination"] for e in hik.egress] == [
+        assert [e.destination for e in hik.egress] == [
             f["destination"] for f in devs[HIK]["findings"]]
-        assert {e["destination"] for e in hik.egress} >= {"dev.hik-connect.com",
-                                                          "litedev.hik-connect.com"}
-        assert all(e["kind"] == "vendor-cloud" for e in hik.egress)
-        assert hik.egress[0]["bytes_out"] == devs[HIK]["findings"][0]["bytes_out"] > 0
+        assert {e.destination for e in hik.egress} >= {"dev.hik-connect.com",
+                                                       "litedev.hik-connect.com"}
+        assert all(e.kind == "vendor-cloud" for e in hik.egress)
+        assert hik.egress[0].bytes_out == devs[HIK]["findings"][0]["bytes_out"] > 0
         # a device found only in the evidence is recorded by address; a clean one is not
         assert store.history(XM, "hq")[-1].device.egress
         assert len(store.history(AXIS, "hq")) == 1

@@ -131,7 +131,7 @@ def test_device_onvif_analytics_are_screened_and_recorded(tmp_path: Path) -> Non
     assert doc["screen"]["files"] == 2
     with closing(open_store(str(db))) as store:
         (sighting,) = store.devices()
-        assert sighting.device.screening[0]["path"].endswith("#GetSupportedAnalyticsModules")
+        assert sighting.device.screening[0].path.endswith("#GetSupportedAnalyticsModules")
     stored = _stored_text(db)
     assert "#GetSupportedAnalyticsModules" in stored and PASSWORD not in stored
 
@@ -233,9 +233,9 @@ def test_device_findings_go_into_the_inventory_and_its_history(tmp_path: Path) -
     screened = history[1].device
     assert screened.maker == "Hikvision" and screened.relabeled  # the scan's record, kept
     assert screened.evidence == earlier.evidence
-    assert list(screened.screening) == doc["findings"]
-    assert {f["rule"] for f in screened.screening} >= {"ethnicity-face-attribute",
-                                                        "uyghur-face-analytics"}
+    assert [f.to_json() for f in screened.screening] == doc["findings"]
+    assert {f.rule for f in screened.screening} >= {"ethnicity-face-attribute",
+                                                    "uyghur-face-analytics"}
     assert scan.options == {"screen": url, "partial": True} and scan.site == "lab"
     assert PASSWORD not in _stored_text(db)
     # the device report of that scan shows the findings

@@ -7,7 +7,7 @@ import pytest
 from camaudit.discovery.collect import Reply
 from camaudit.discovery.inventory import build_devices, merge_devices, read_neighbours
 from camaudit.judge import judge
-from camaudit.model import Evidence, Port
+from camaudit.model import Evidence, Port, Risk
 from camaudit.net.multicast import Interface
 from camaudit.wire import dhip
 
@@ -73,12 +73,12 @@ def test_merged_records_are_judged_on_their_merged_identity() -> None:
     (found,) = build_devices([Reply("10.0.0.3", "sadp", SADP)])
     assert found.risks == ()  # build_devices is the pure part; judge adds verdicts and risks
     scanned = dataclasses.replace(found, evidence=(), maker=None, model=None,
-                                  risks=({"cve": "stale"},))
+                                  risks=(Risk("stale", "possible", "old"),))
     (merged,) = merge_devices([found], [scanned])
     assert (merged.maker, merged.model) == ("Hikvision", "DS-7804HQH-K1")
     assert merged.risks == () and merged.verdicts == ()  # nothing stale survives the merge
     (judged,) = judge([merged])
-    assert [(r["cve"], r["status"]) for r in judged.risks] == [("CVE-2021-36260", "possible")]
+    assert [(r.cve, r.status) for r in judged.risks] == [("CVE-2021-36260", "possible")]
 
 
 def _lab_replies() -> tuple[list[Reply], dict[str, tuple[str, str | None]]]:
@@ -117,7 +117,7 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
     monkeypatch.setattr(inventory, "collect", lambda *a, **k: replies)
     monkeypatch.setattr(inventory, "read_neighbours", lambda name: {})
     devices = inventory.discover_devices("lab0", 0.0, mdns=False)
-    got = {truth[d.ip]: (d.firmware, [(r["cve"], r["status"]) for r in d.risks])
+    got = {truth[d.ip]: (d.firmware, [(r.cve, r.status) for r in d.risks])
            for d in devices}
     hik = [("CVE-2021-36260", "possible")]
     assert got == {
@@ -138,6 +138,6 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
         ("xiongmai-dvr", None): (None, []),
     }
     dahua = next(d for d in devices if truth[d.ip] == ("dahua-ipc", "IPC-HDW5421S"))
-    assert dahua.risks[0]["basis"] == (
+    assert dahua.risks[0].basis == (
         "maker Dahua, model IPC-HDW5421S in series IPC-HX5xxx, firmware 2.400.0.8 carries no "
         "build date (affected: built before 2021-06-01)")

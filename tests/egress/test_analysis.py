@@ -60,8 +60,8 @@ def test_attach_puts_findings_on_devices() -> None:
     res = analyse(_cap(), [Device(ip=CAM), Device(ip="192.168.1.250")], ("CN",))
     cam, other = attach([Device(ip=CAM), Device(ip="192.168.1.250")], res)
     assert other.egress == ()
-    assert [f["ip"] for f in cam.egress] == ["34.241.130.159", "8.8.4.4"]
-    assert all(k in cam.egress[0] for k in EGRESS_KEYS)
+    assert [f.ip for f in cam.egress] == ["34.241.130.159", "8.8.4.4"]
+    assert all(k in cam.egress[0].to_json() for k in EGRESS_KEYS)
 
 
 def test_iso_keeps_whole_seconds_as_gmtime_does() -> None:

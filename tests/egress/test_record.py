@@ -8,7 +8,7 @@ from camaudit.egress.analysis import analyse
 from camaudit.egress.flows import Capture
 from camaudit.egress.record import record_egress
 from camaudit.inventory import open_store, record_scan
-from camaudit.model import Device
+from camaudit.model import Device, ScreeningFinding
 
 CAM, AXIS, OTHER = "192.168.1.64", "192.168.1.40", "192.168.1.77"
 
@@ -29,7 +29,7 @@ def _cap(with_cloud: bool = True) -> Capture:
 
 def test_devices_with_findings_are_recorded_on_their_latest_record(tmp_path: Path) -> None:
     db = str(tmp_path / "inv.db")
-    screened = {"rule": "sdk-em-nation-type"}
+    screened = ScreeningFinding.from_json({"rule": "sdk-em-nation-type"})
     record_scan(db, "2026-01-01T00:00:00Z", SURVEYED, {}, "hq",
                 [Device(ip=CAM, maker="Hikvision"), Device(ip=AXIS, maker="Axis")])
     record_scan(db, "2026-01-02T00:00:00Z", [CAM], {"screen": "u", "partial": True}, "hq",
@@ -48,10 +48,10 @@ def test_devices_with_findings_are_recorded_on_their_latest_record(tmp_path: Pat
         cam = devs[CAM]
         # the latest record (the screening run's), with the egress findings added
         assert (cam.model, cam.screening) == ("DS-2CD", (screened,))
-        assert [(e["destination"], e["kind"], e["bytes_out"]) for e in cam.egress] == [
+        assert [(e.destination, e.kind, e.bytes_out) for e in cam.egress] == [
             ("dev.hik-connect.com", "vendor-cloud", 420)]
         assert devs[OTHER] == Device(ip=OTHER, egress=devs[OTHER].egress)
-        assert devs[OTHER].egress[0]["ip"] == "8.8.4.4"
+        assert devs[OTHER].egress[0].ip == "8.8.4.4"
 
 
 def test_nothing_found_nothing_written(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_json_is_the_result_and_one_finding_per_line() -> None:
     res = _result()
     text = render_json(res)
     doc = json.loads(text)
-    assert doc["devices"] == [d.to_dict() for d in res.devices]
+    assert doc["devices"] == [d.to_json() for d in res.devices]
     assert doc["egress"] == res.meta() and doc["egress"]["damage"] == [
         "x.pcap: offset 99: truncated record"]
     finding_lines = [ln for ln in text.splitlines() if ln.lstrip().startswith('{"destination"')]
@@ -58,4 +58,4 @@ def test_json_survives_text_that_looks_like_a_finding_boundary() -> None:
                       'evidence }, {"destination": ')
     res = analyse(cap, None, ("CN",))
     doc = json.loads(render_json(res))
-    assert doc["devices"] == [d.to_dict() for d in res.devices]
+    assert doc["devices"] == [d.to_json() for d in res.devices]

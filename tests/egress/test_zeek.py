@@ -17,7 +17,7 @@ from camaudit.errors import UsageError
 
 def _findings(cap: Capture, geo: GeoDB) -> dict:
     res = analyse(cap, None, ("CN",), geo=geo)
-    return {(f.device, f.ip, f.proto, f.port): f.to_dict() for d in res.devices
+    return {(f.device, f.ip, f.proto, f.port): f.to_json() for d in res.devices
             for f in d.findings}
 
 

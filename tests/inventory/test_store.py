@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from camaudit.inventory.store import (
     ip_sort_key,
     scan_report,
 )
-from camaudit.model import Device, ProbeError
+from camaudit.model import Device, EgressFinding, ProbeError, Risk, ScreeningFinding
 
 # Scan metadata only: nothing is sent to these addresses.
 SURVEYED = ("10.0.0.0/24",)
@@ -35,7 +36,7 @@ def test_diff_devices_reports_appeared_vanished_changed(mkdev: Any) -> None:
 def test_diff_compares_risks_as_cve_and_status() -> None:
     def dev(firmware: str, *risks: tuple[str, str, str]) -> Device:
         return Device(ip="10.0.0.7", maker="Hikvision", firmware=firmware,
-                      risks=tuple({"cve": c, "status": s, "basis": b} for c, s, b in risks))
+                      risks=tuple(Risk(c, s, b) for c, s, b in risks))
 
     before = [dev("V5.4.0 build 160401", ("CVE-2017-7921", "affected", "in range"),
                   ("CVE-2021-36260", "possible", "maker"))]
@@ -89,7 +90,7 @@ def test_partial_scans_are_kept_but_not_compared_by_default(tmp_path: Path) -> N
     cam = Device(ip="10.0.0.5", maker="Hikvision")
     other = Device(ip="10.0.0.6", maker="Axis")
     first = record_scan(db, "2026-01-01T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam, other])
-    finding = {"rule": "sdk-em-nation-type", "severity": "high"}
+    finding = ScreeningFinding.from_json({"rule": "sdk-em-nation-type", "severity": "high"})
     screened = record_scan(db, "2026-01-02T00:00:00Z", ["10.0.0.5"], {"partial": True}, "hq",
                            [Device(ip="10.0.0.5", maker="Hikvision", screening=(finding,))])
     second = record_scan(db, "2026-01-03T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam, other])
@@ -109,8 +110,9 @@ def test_network_scans_carry_egress_and_diff_compares_destinations(tmp_path: Pat
 
     db = str(tmp_path / "inv.db")
     cam = Device(ip="10.0.0.5", maker="Hikvision")
-    hik = {"destination": "dev.hik-connect.com", "kind": "vendor-cloud", "bytes_out": 300}
-    screened = {"rule": "sdk-em-nation-type", "severity": "high"}
+    hik = EgressFinding.from_json({"destination": "dev.hik-connect.com",
+                                   "kind": "vendor-cloud", "bytes_out": 300}, "10.0.0.5")
+    screened = ScreeningFinding.from_json({"rule": "sdk-em-nation-type", "severity": "high"})
     first = record_scan(db, "2026-01-01T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam])
     record_scan(db, "2026-01-02T00:00:00Z", ["10.0.0.5"], {"egress": ["a.pcap"],
                                                            "partial": True}, "hq",
@@ -121,7 +123,7 @@ def test_network_scans_carry_egress_and_diff_compares_destinations(tmp_path: Pat
     # the same destinations with other byte counts: no change
     record_scan(db, "2026-01-04T00:00:00Z", ["10.0.0.5"], {"egress": ["b.pcap"],
                                                            "partial": True}, "hq",
-                [Device(ip="10.0.0.5", egress=({**hik, "bytes_out": 9},))])
+                [Device(ip="10.0.0.5", egress=(dataclasses.replace(hik, bytes_out=9),))])
     third = record_scan(db, "2026-01-05T00:00:00Z", ["127.10.0.0/29"], {}, "hq", [cam])
     with open_store(db) as store:
         carried = {d.ip: d for d in store.scan_devices(second)}["10.0.0.5"]
@@ -131,4 +133,4 @@ def test_network_scans_carry_egress_and_diff_compares_destinations(tmp_path: Pat
         changes = {x.field: (x.before, x.after) for x in c.changes}
         assert changes["egress"] == ("", "dev.hik-connect.com (vendor-cloud)")
         assert store.diff(second, third).empty
-        assert store.history("10.0.0.5", "hq")[-1].device.egress[0]["bytes_out"] == 9
+        assert store.history("10.0.0.5", "hq")[-1].device.egress[0].bytes_out == 9

@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 
-from camaudit.model import Device, Evidence, Port
+from camaudit.model import Device, Evidence, Port, Risk
 from camaudit.reports import REPORTERS
 
 DEV = Device(ip="127.0.0.9", ports=(Port(80, "tcp", "http"),), maker="Dahua", brand="Lorex",
@@ -19,8 +19,7 @@ def test_csv_defuses_formulas() -> None:
 
 def test_csv_lists_risks_last() -> None:
     risky = Device(ip="127.0.0.9", maker="Hikvision", risks=(
-        {"cve": "CVE-2017-7921", "status": "affected"},
-        {"cve": "CVE-2021-36260", "status": "possible"}))
+        Risk("CVE-2017-7921", "affected", "b"), Risk("CVE-2021-36260", "possible", "b")))
     text = REPORTERS["csv"]([risky, DEV], {})
     assert text.splitlines()[0].endswith(",first_seen,last_seen,risks")
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -12,7 +12,16 @@ import pytest
 
 from camaudit.egress.geo import attribution
 from camaudit.lab.profiles import load_profiles
-from camaudit.model import Device, Evidence, Port, ProbeError, Verdict
+from camaudit.model import (
+    Device,
+    EgressFinding,
+    Evidence,
+    Port,
+    ProbeError,
+    Risk,
+    ScreeningFinding,
+    Verdict,
+)
 from camaudit.reports.html import (
     csp_hash,
     egress_rows,
@@ -89,10 +98,11 @@ def devices() -> list[Device]:
                evidence=(Evidence("tcp/80 GET /", "http.title", title, "t"),
                          Evidence("tcp/80 GET /", "http.header.server", server, "s"),
                          Evidence("tcp/554 DESCRIBE", "rtsp.realm", realm, "r")),
-               errors=(ProbeError("tcp/443", "<b>reset</b>"),), screening=SCREENING,
-               egress=EGRESS),  # type: ignore[arg-type]  # a hostile stored record
+               errors=(ProbeError("tcp/443", "<b>reset</b>"),),
+               screening=tuple(ScreeningFinding.from_json(f) for f in SCREENING),
+               egress=tuple(EgressFinding.from_json(e) for e in EGRESS if isinstance(e, dict))),
         Device(ip="127.0.0.9", maker="Hikvision", brand="Hikvision", confidence=0.85,
-               verdicts=covered, egress=HIK_EGRESS),
+               verdicts=covered, egress=tuple(EgressFinding.from_json(e) for e in HIK_EGRESS)),
         Device(ip="127.0.0.100", maker=None, firmware=server,
                verdicts=(Verdict("ndaa-889", "not-covered", "no maker"),)),
         Device(ip="127.0.0.11", maker="Dahua", brand="Dahua", confidence=0.5),
@@ -229,7 +239,8 @@ RISKS = (
 
 def test_known_vulnerabilities_summarised_listed_and_escaped() -> None:
     hostile = {"cve": "<i>CVE</i>", "status": "<u>bad</u>", "kev": None}
-    html = render([Device(ip="127.0.0.9", maker="Hikvision", risks=(*RISKS, hostile)),
+    html = render([Device(ip="127.0.0.9", maker="Hikvision",
+                          risks=tuple(Risk.from_json(r) for r in (*RISKS, hostile))),
                    Device(ip="127.0.0.10", maker="Axis")], {})
     assert '<div class="card risky"><b>1</b>with known vulnerabilities</div>' in html
     listed = html.split('id="risky">', 1)[1].split("</ul>", 1)[0]

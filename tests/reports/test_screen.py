@@ -6,11 +6,13 @@ import csv
 import io
 import json
 
+from camaudit.model import ScreeningFinding
 from camaudit.reports.screen import render_csv, render_html, render_json, render_table
-from camaudit.screening.scan import Finding, Report, Skipped
+from camaudit.screening.scan import Report, Skipped
 
-FINDING = Finding(path="=cmd|' /C calc'!A0.pdf", rule="hik-face-ethnicity", severity="high",
-                  grade="A", matched="\u6c11\u65cf", context="face \u6c11\u65cf attribute",
+FINDING = ScreeningFinding(path="=cmd|' /C calc'!A0.pdf", rule="hik-face-ethnicity",
+                           severity="high", grade="A", matched="\u6c11\u65cf",
+                           context="face \u6c11\u65cf attribute",
                   page=2)
 REPORT = Report((FINDING,), (Skipped("x.zip!y", "too large"),), 3, 100)
 
@@ -32,7 +34,7 @@ def test_table_and_json() -> None:
 
 def test_html_matched_text_with_markup_shows_as_text() -> None:
     hostile = "<script>alert('matched')</script>"
-    finding = Finding(path="x<i>.bin", rule="r<1>", severity="high", grade="B",
+    finding = ScreeningFinding(path="x<i>.bin", rule="r<1>", severity="high", grade="B",
                       matched=hostile, context=f"before {hostile} after", offset=16,
                       encoding="utf-16le", near="<img src=x>")
     html = render_html(Report((finding,), (Skipped("y<u>.zip!m", "<em>bomb</em>"),), 1, 32),

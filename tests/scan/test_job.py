@@ -127,7 +127,7 @@ def test_lab_devices_carry_the_risks_their_maker_model_and_firmware_support(lab_
         d = by_ip.get(t.ip)
         if d is None:
             continue
-        got = [(r["cve"], r["status"]) for r in d.risks]
+        got = [(r.cve, r.status) for r in d.risks]
         if t.profile == "dahua-cgi":
             assert d.model == "IPC-HDW5831R-ZE" and d.firmware is None
             assert got and all(cve.startswith("CVE-") and status == "possible"
@@ -135,7 +135,7 @@ def test_lab_devices_carry_the_risks_their_maker_model_and_firmware_support(lab_
         elif d.maker == "Hikvision":
             hikvision += 1
             assert got == [("CVE-2021-36260", "possible")], t.profile
-            assert "versions are not known to camaudit" in d.risks[0]["basis"]
+            assert "versions are not known to camaudit" in d.risks[0].basis
         else:
             assert got == [], (t.profile, got)
     assert hikvision == 3  # hikvision-ipc, -nvr and -oem

@@ -4,20 +4,21 @@ from contextlib import closing
 from pathlib import Path
 
 from camaudit.inventory import open_store, record_scan
-from camaudit.model import Device
+from camaudit.model import Device, ScreeningFinding
 from camaudit.screening.device import host_ip, public_url
 from camaudit.screening.record import device_with_findings, record_device_findings
-from camaudit.screening.scan import Finding
 
-FINDING = Finding(path="http://127.0.0.5/ISAPI/Smart/capabilities", rule="uyghur-face-analytics",
-                  severity="high", grade="B", matched="uygur", context="face uygur",
+FINDING = ScreeningFinding(path="http://127.0.0.5/ISAPI/Smart/capabilities",
+                           rule="uyghur-face-analytics", severity="high", grade="B",
+                           matched="uygur", context="face uygur",
                   near="face", where="/SmartCap/ethnicity", source="facts")
 
 
 def test_device_with_findings_replaces_only_screening() -> None:
-    old = Device(ip="127.0.0.5", maker="Dahua", screening=({"rule": "old"},))
+    old = Device(ip="127.0.0.5", maker="Dahua",
+                 screening=(ScreeningFinding.from_json({"rule": "old"}),))
     new = device_with_findings(old, "127.0.0.5", [FINDING])
-    assert new.maker == "Dahua" and new.screening == (FINDING.to_json(),)
+    assert new.maker == "Dahua" and new.screening == (FINDING,)
     assert device_with_findings(None, "127.0.0.6", []) == Device(ip="127.0.0.6")
 
 
@@ -40,7 +41,7 @@ def test_record_takes_the_latest_record_of_that_site(tmp_path: Path) -> None:
         (saved,) = store.scan_devices(scan_id)
         info = store.scan(scan_id)
         site_b = store.history("127.0.0.5", "b")
-    assert saved.maker == "New" and saved.screening == (FINDING.to_json(),)
+    assert saved.maker == "New" and saved.screening == (FINDING,)
     assert info.site == "a" and info.options == {"screen": "http://127.0.0.5/", "partial": True}
     assert info.targets == ("127.0.0.5",) and info.time == "2026-01-04T00:00:00Z"
     assert [s.device.screening for s in site_b] == [()]

@@ -20,7 +20,7 @@ from typing import Any
 from camaudit.egress.flows import Capture, Key, is_local, parse_ip
 from camaudit.egress.geo import GeoDB, Place, default_db, source
 from camaudit.egress.rules import Classifier, Destination, load_destinations
-from camaudit.model import Device
+from camaudit.model import Device, EgressFinding
 
 EGRESS_KEYS = ("destination", "ip", "country", "asn", "kind", "bytes_out", "bytes_in",
                "first_seen", "last_seen")
@@ -40,59 +40,24 @@ _ISO: dict[int, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    device: str
-    destination: str
-    ip: str
-    country: str | None
-    asn: str | None
-    org: str | None
-    kind: str
-    rule: str | None
-    vendor: str | None
-    proto: str
-    port: int
-    bytes_out: int
-    bytes_in: int
-    packets_out: int
-    packets_in: int
-    first_seen: str
-    last_seen: str
-    names: tuple[str, ...]
-    flagged: bool
-    reasons: tuple[str, ...]
-    evidence: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"destination": self.destination, "ip": self.ip, "country": self.country,
-                "asn": self.asn, "org": self.org, "kind": self.kind, "rule": self.rule,
-                "vendor": self.vendor, "proto": self.proto, "port": self.port,
-                "bytes_out": self.bytes_out, "bytes_in": self.bytes_in,
-                "packets_out": self.packets_out, "packets_in": self.packets_in,
-                "first_seen": self.first_seen, "last_seen": self.last_seen,
-                "names": list(self.names), "flagged": self.flagged,
-                "reasons": list(self.reasons), "evidence": list(self.evidence)}
-
-
-@dataclass(frozen=True, slots=True)
 class DeviceEgress:
     ip: str
     in_inventory: bool
     device: Device | None
-    findings: tuple[Finding, ...]
+    findings: tuple[EgressFinding, ...]
     local_connections: int
 
     @property
     def flagged(self) -> bool:
         return any(f.flagged for f in self.findings)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = self.device
         return {"ip": self.ip, "in_inventory": self.in_inventory,
                 "maker": d.maker if d else None, "brand": d.brand if d else None,
                 "model": d.model if d else None, "flagged": self.flagged,
                 "local_connections": self.local_connections,
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_json() for f in self.findings]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +138,7 @@ def _far(remote: str, names: tuple[str, ...], geo: GeoDB, cls: Classifier,
 
 
 def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, out: bool,
-             far_of: Callable[[str, tuple[str, ...]], _Far]) -> Finding:
+             far_of: Callable[[str, tuple[str, ...]], _Far]) -> EgressFinding:
     flow_names = cap.flow_names.get(key, {})
     dns_names = cap.names.get(remote, {})
     names = (*flow_names, *(n for n in dns_names if n not in flow_names))
@@ -182,7 +147,7 @@ def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, o
     evidence = (*flow_names.values(), *(dns_names[n] for n in dns_names if n not in flow_names),
                 *far.evidence)
     b_out, b_in, p_out, p_in = (v[0], v[1], v[2], v[3]) if out else (v[1], v[0], v[3], v[2])
-    return Finding(
+    return EgressFinding(
         device=device, destination=far.destination, ip=remote, country=place.country,
         asn=f"AS{place.asn}" if place.asn is not None else None, org=place.org, kind=far.kind,
         rule=rule.id if rule else None, vendor=rule.vendor if rule else None,
@@ -201,7 +166,7 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
     cls = Classifier(load_destinations() if rules is None else rules)
     flag = {c.strip().upper() for c in flag_countries if c.strip()}
     inventory = {d.ip: d for d in devices or ()}
-    found: dict[str, list[Finding]] = {ip: [] for ip in inventory}
+    found: dict[str, list[EgressFinding]] = {ip: [] for ip in inventory}
     local: dict[str, int] = dict.fromkeys(inventory, 0)
     inv = set(inventory)
     fars: dict[tuple[str, tuple[str, ...]], _Far] = {}
@@ -249,6 +214,6 @@ def attach(devices: Sequence[Device], result: Result) -> list[Device]:
     out = []
     for dev in devices:
         de = by_ip.get(dev.ip)
-        egress = tuple(f.to_dict() for f in de.findings) if de else ()
+        egress = de.findings if de else ()
         out.append(replace(dev, egress=egress))
     return out

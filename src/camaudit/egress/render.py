@@ -29,7 +29,7 @@ def render_json(result: Result) -> str:
     parts = [f'{{\n  "camaudit": {one(__version__)},\n  "egress": {meta},\n  "devices": [']
     blocks = []
     for d in result.devices:
-        doc = d.to_dict()
+        doc = d.to_json()
         findings = doc.pop("findings")
         head = one(doc)[:-1]
         if findings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,20 @@ def default_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "camaudit" / "inventory.db"
 
+
+
+def _wal(conn: sqlite3.Connection, busy_timeout: float) -> Any:
+    """Switch to WAL. Two processes creating one new file at once may see "database is locked"
+    here without SQLite's busy handler being asked (the switch needs the file to itself):
+    retry, as the busy handler would, until ``busy_timeout``."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 class SqliteStore(SqlStore):
     """A store in the SQLite file at ``path`` (created with its directory unless ``create`` is
@@ -49,7 +64,7 @@ class SqliteStore(SqlStore):
             raise InventoryError(f"cannot open inventory {path}: {e}") from e
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            mode = _wal(self._conn, busy_timeout)
             if mode is None or str(mode[0]).lower() != "wal":
                 raise InventoryError(f"cannot put {path} in WAL mode (got {mode})")
             self._conn.execute("PRAGMA synchronous = FULL")

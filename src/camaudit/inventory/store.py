@@ -175,13 +175,13 @@ def verdicts_text(d: Device) -> str:
 def egress_text(d: Device) -> str:
     """Where the device sends data, as a set: ``destination (kind)`` (bytes and times left out,
     so a new capture of the same traffic is no change)."""
-    return ",".join(sorted({f"{e.get('destination')} ({e.get('kind')})" for e in d.egress}))
+    return ",".join(sorted({f"{e.destination} ({e.kind})" for e in d.egress}))
 
 
 def risks_text(d: Device) -> str:
     """Known vulnerabilities as a set: ``CVE status`` (a new firmware that leaves a range, or a
     CVE that became affected, is a change; the wording of the basis is not)."""
-    return ",".join(sorted({f"{r.get('cve')} {r.get('status')}" for r in d.risks}))
+    return ",".join(sorted({f"{r.cve} {r.status}" for r in d.risks}))
 
 
 def is_covered(d: Device) -> bool:

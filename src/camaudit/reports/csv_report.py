@@ -31,8 +31,7 @@ def row(d: Device) -> list[str]:
         "evidence_rules": ";".join(dict.fromkeys(e.rule for e in d.evidence)),
         "errors": ";".join(f"{e.source}: {e.message}" for e in d.errors),
         "first_seen": d.first_seen, "last_seen": d.last_seen,
-        "risks": ";".join(f"{r.get('cve')} {r.get('status')}" for r in d.risks
-                          if isinstance(r, dict)),
+        "risks": ";".join(f"{r.cve} {r.status}" for r in d.risks),
     }
     return [_cell(values[c]) for c in COLUMNS]
 

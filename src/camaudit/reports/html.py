@@ -15,14 +15,14 @@ number left out said on the page; so the page grows with the number of devices o
 ``meta`` (the reporters' common argument) may carry ``site``, ``targets``, ``scan_id``,
 ``time`` and ``changes``: the ``ScanDiff.to_json()`` of this scan against the previous one.
 
-Screening findings (``Device.screening``, each a ``Finding.to_json()``) are shown per device
+Screening findings (``Device.screening``, each a ``model.ScreeningFinding``) are shown per device
 and counted in the summary; ``finding_rows`` turns them into plain-text rows, and
 ``camaudit screen --format html`` uses it too, with this module's environment and CSP hashes.
 
 Known vulnerabilities (``Device.risks``, docs/risks.md) are counted in the summary, named in
 the device table and shown per device with their basis (``risk_rows``).
 
-Egress findings (``Device.egress``, each an ``egress.analysis.Finding.to_dict()``) are shown
+Egress findings (``Device.egress``, each a ``model.EgressFinding``, rows of its JSON) are shown
 per device (``egress_rows``) and, when any device has some, charted as bytes out by hosting
 country and by destination kind (``egress_summary``), with the attribution of the shipped IP
 data under the charts.
@@ -112,7 +112,8 @@ def _number(value: object) -> int | None:
 
 
 def finding_location(f: Mapping[str, Any]) -> str:
-    """Where a finding (``Finding.to_json()``) is: page, byte offset, element or row, encoding."""
+    """Where a finding (``ScreeningFinding.to_json()``) is: page, byte offset, element or row,
+    encoding."""
     page, offset = _number(f.get("page")), _number(f.get("offset"))
     parts = []
     if page is not None:
@@ -254,9 +255,9 @@ def _row(i: int, device: Device) -> dict[str, Any]:
         "errors": [(shorten(e.source), shorten(e.message)) for e in d.errors],
         "said": [(shorten(o.source), shorten(o.key), shorten(o.value))
                  for o in d.observations],
-        "screening": finding_rows(d.screening),
-        "egress": egress_rows(d.egress),
-        "risks": risk_rows(d.risks),
+        "screening": finding_rows(f.to_json() for f in d.screening),
+        "egress": egress_rows(e.to_json() for e in d.egress),
+        "risks": risk_rows(r.to_json() for r in d.risks),
         "left_out": cut,
     }
 

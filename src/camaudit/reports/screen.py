@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the scanner is imported when screen runs, not when camaudit starts
-    from camaudit.screening.scan import Finding, Report
+    from camaudit.model import ScreeningFinding
+    from camaudit.screening.scan import Report
 
 CSV_COLUMNS = ("path", "page", "offset", "encoding", "where", "rule", "severity", "grade",
                "matched", "near", "context")
@@ -24,7 +25,7 @@ def render_table(report: Report) -> str:
                         for f in report.findings])
 
 
-def location(f: Finding) -> str:
+def location(f: ScreeningFinding) -> str:
     from camaudit.reports.html import finding_location
 
     return finding_location(f.to_json())

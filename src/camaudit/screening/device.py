@@ -26,10 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from camaudit.errors import UsageError
+from camaudit.model import ScreeningFinding
 from camaudit.redact import redact
 from camaudit.screening import extract
 from camaudit.screening.rules import DevicePath
-from camaudit.screening.scan import Finding, Screener, Skipped
+from camaudit.screening.scan import Screener, Skipped
 
 MAX_DOCUMENT = 4 << 20
 PLAIN_BASIC = ("device asks for Basic authentication over plain http (password in the clear); "
@@ -291,9 +292,9 @@ def fetch(url: str, user: str, password: str, paths: Sequence[DevicePath], *,
     return docs, skipped
 
 
-def screen_documents(screener: Screener, docs: Sequence[Document]) -> list[Finding]:
+def screen_documents(screener: Screener, docs: Sequence[Document]) -> list[ScreeningFinding]:
     """Findings in fetched documents: XML per element path, other text as it stands."""
-    out: list[Finding] = []
+    out: list[ScreeningFinding] = []
     for doc in docs:
         if doc.body.lstrip()[:1] == b"<":
             got = extract.xml_document(doc.body)

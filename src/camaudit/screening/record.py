@@ -15,20 +15,19 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import replace
 
-from camaudit.model import Device
+from camaudit.model import Device, ScreeningFinding
 from camaudit.screening.device import host_ip, public_url
-from camaudit.screening.scan import Finding
 
 
 def device_with_findings(previous: Device | None, ip: str,
-                         findings: Sequence[Finding]) -> Device:
+                         findings: Sequence[ScreeningFinding]) -> Device:
     """``previous`` (or a bare device at ``ip``) with its screening replaced by ``findings``."""
     base = previous if previous is not None else Device(ip=ip)
-    return replace(base, screening=tuple(f.to_json() for f in findings))
+    return replace(base, screening=tuple(findings))
 
 
-def record_device_findings(db: str | None, site: str, url: str, findings: Sequence[Finding],
-                           started: str) -> int:
+def record_device_findings(db: str | None, site: str, url: str,
+                           findings: Sequence[ScreeningFinding], started: str) -> int:
     """Save the device at ``url`` with ``findings`` as a new scan; returns the scan id.
     ``db`` as for ``camaudit.inventory.open_store`` (None: ``$CAMAUDIT_DB`` or the default)."""
     from camaudit.inventory import open_store, record_scan

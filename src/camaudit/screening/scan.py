@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.errors import UsageError
+from camaudit.model import ScreeningFinding
 from camaudit.screening import archive, extract
 from camaudit.screening.binary import ByteScanner
 from camaudit.screening.matcher import Hit, TextMatcher
@@ -36,28 +37,6 @@ Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
-class Finding:
-    path: str  # file, archive!member, or URL
-    rule: str
-    severity: str
-    grade: str
-    matched: str
-    context: str
-    near: str | None = None  # the face/attribute/alarm term that made a co-occurrence rule fire
-    page: int | None = None  # PDF page (1-based)
-    offset: int | None = None  # byte offset in the file or member
-    encoding: str | None = None
-    where: str | None = None  # paragraph, sheet and row, or XML element path
-    source: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "page": self.page, "offset": self.offset,
-                "encoding": self.encoding, "where": self.where, "rule": self.rule,
-                "severity": self.severity, "grade": self.grade, "matched": self.matched,
-                "near": self.near, "context": self.context, "source": self.source}
-
-
-@dataclass(frozen=True)
 class Skipped:
     path: str
     reason: str
@@ -65,7 +44,7 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Report:
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[ScreeningFinding, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
     bytes: int = 0
@@ -73,15 +52,15 @@ class Report:
 
 @dataclass
 class _Acc:
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ScreeningFinding] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
 
 
-def _finding(path: str, hit: Hit, **where: Any) -> Finding:
+def _finding(path: str, hit: Hit, **where: Any) -> ScreeningFinding:
     r = hit.rule
-    return Finding(path=path, rule=r.id, severity=r.severity, grade=r.grade,
+    return ScreeningFinding(path=path, rule=r.id, severity=r.severity, grade=r.grade,
                    matched=hit.matched, context=hit.context, near=hit.near, source=r.source,
                    **where)
 
@@ -145,11 +124,11 @@ class Screener:
         self._data(name, data, 0, acc)
         return Report(tuple(acc.findings), tuple(acc.skipped), acc.files, acc.bytes)
 
-    def screen_text(self, name: str, text: str, where: str | None = None) -> list[Finding]:
+    def screen_text(self, name: str, text: str, where: str | None = None) -> list[ScreeningFinding]:
         return [_finding(name, h, where=where) for h in self.text.scan(text)]
 
-    def screen_segments(self, name: str, got: extract.Extracted) -> list[Finding]:
-        out: list[Finding] = []
+    def screen_segments(self, name: str, got: extract.Extracted) -> list[ScreeningFinding]:
+        out: list[ScreeningFinding] = []
         for seg in got.segments:
             for h in self.text.scan(seg.text):
                 out.append(_finding(name, h, page=seg.page, offset=seg.byte_offset(h.start),
