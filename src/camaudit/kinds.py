@@ -80,13 +80,20 @@ def pasted_messages(data: bytes, proto: bytes) -> list[bytes]:
     return [data[s: next(c for c in cuts if c > s)] for s in starts]
 
 
-def http_response(data: bytes) -> list[Observation]:
+def _replies(data: bytes, proto: bytes, read: Callable[[bytes, str], list[Observation]],
+             kind: str) -> list[Observation]:
+    """Observations of every reply in a paste, without the placeholder status ``0``."""
+    status = f"{proto.decode().lower()}.status"
     out: list[Observation] = []
-    for message in pasted_messages(data, b"HTTP"):
-        resp = http.parse_response(http.crlf_head(message), lenient=True)
-        out += [o for o in http.observations(resp, _src("http-response"))
-                if not (o.key == "http.status" and o.value == "0")]
+    for message in pasted_messages(data, proto):
+        out += [o for o in read(http.crlf_head(message), _src(kind))
+                if not (o.key == status and o.value == "0")]
     return out
+
+
+def http_response(data: bytes) -> list[Observation]:
+    return _replies(data, b"HTTP", lambda m, s: http.observations(
+        http.parse_response(m, lenient=True), s), "http-response")
 
 
 def http_www_authenticate(data: bytes) -> list[Observation]:
@@ -112,12 +119,8 @@ def rtsp_response(data: bytes) -> list[Observation]:
     if stripped.startswith(b"v=0"):
         sdp = stripped[:rtsp.BODY_LIMIT].decode("utf-8", "replace")
         return [Observation("rtsp.sdp", sdp, _src("rtsp-response"))]
-    out: list[Observation] = []
-    for message in pasted_messages(data, b"RTSP"):
-        resp = rtsp.parse_response(http.crlf_head(message), lenient=True)
-        out += [o for o in rtsp.observations(resp, _src("rtsp-response"))
-                if not (o.key == "rtsp.status" and o.value == "0")]
-    return out
+    return _replies(data, b"RTSP", lambda m, s: rtsp.observations(
+        rtsp.parse_response(m, lenient=True), s), "rtsp-response")
 
 
 def tls_cert(data: bytes) -> list[Observation]:

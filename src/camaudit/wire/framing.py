@@ -68,7 +68,8 @@ class Framer:
             return True
         self._body_start = body
         if self.proto == "rtsp":
-            self._mode, self._length = "length", min(_length(head.headers), rtsp.BODY_LIMIT)
+            length = http.content_length(head.headers) or 0
+            self._mode, self._length = "length", min(length, rtsp.BODY_LIMIT)
             return None
         status = http.STATUS_LINE.match(head.start_line)
         if status is None:
@@ -80,7 +81,7 @@ class Framer:
                for n, v in head.headers):
             self._mode, self._chunk_pos = "chunked", self._body_start
             return None
-        length = _length(head.headers) if _has_length(head.headers) else None
+        length = http.content_length(head.headers)
         if length is None:
             self._mode, self._length = "eof", http.BODY_LIMIT
         else:
@@ -125,19 +126,3 @@ class Framer:
                 self._chunk_pos = pos
                 return False
             self._chunk_pos = pos
-
-
-def _has_length(headers: tuple[tuple[str, str], ...]) -> bool:
-    for name, value in headers:
-        if name.lower() == "content-length":
-            v = value.strip()
-            return v.isascii() and v.isdigit() and len(v) <= 12
-    return False
-
-
-def _length(headers: tuple[tuple[str, str], ...]) -> int:
-    for name, value in headers:
-        if name.lower() == "content-length":
-            v = value.strip()
-            return int(v) if v.isascii() and v.isdigit() and len(v) <= 12 else 0
-    return 0

@@ -125,7 +125,8 @@ def dechunk(data: bytes, limit: int = BODY_LIMIT) -> tuple[bytes, bool, bool]:
             return bytes(out), False, False
 
 
-def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
+def content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
+    """The Content-Length header as a number; None when absent or not ASCII digits."""
     for name, value in headers:
         if name.lower() == "content-length":
             v = value.strip()
@@ -169,7 +170,7 @@ def response_complete(buf: bytes) -> bool:
     if _is_chunked(head.headers):
         _, done, ok = dechunk(head.rest)
         return done or not ok
-    length = _content_length(head.headers)
+    length = content_length(head.headers)
     if length is not None:
         return len(head.rest) >= min(length, BODY_LIMIT)
     return len(head.rest) >= BODY_LIMIT
@@ -194,7 +195,7 @@ def parse_response(data: bytes, *, lenient: bool = False) -> HttpResponse:
         if not ok and (lenient or not body):
             body, complete = rest[:BODY_LIMIT], False
     else:
-        length = _content_length(headers)
+        length = content_length(headers)
         if length is None or lenient:
             body = rest[:BODY_LIMIT]
             complete = length is None or len(rest) >= length

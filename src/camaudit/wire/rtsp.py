@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from camaudit.model import Observation
-from camaudit.wire.http import parse_head, www_authenticate_observations
+from camaudit.wire.http import content_length, parse_head, www_authenticate_observations
 
 USER_AGENT = "camaudit/0.1"
 BODY_LIMIT = 64 * 1024
@@ -47,14 +47,6 @@ def build_request(method: str, url: str, cseq: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
 
-def _length(headers: tuple[tuple[str, str], ...]) -> int:
-    for name, value in headers:
-        if name.lower() == "content-length":
-            v = value.strip()
-            return int(v) if v.isascii() and v.isdigit() and len(v) <= 12 else 0
-    return 0
-
-
 def response_complete(buf: bytes) -> bool:
     """True once the head ended and Content-Length body bytes (if any) arrived, or on garbage."""
     head = parse_head(buf)
@@ -62,7 +54,7 @@ def response_complete(buf: bytes) -> bool:
         return True
     if not head.ended:
         return False
-    return len(head.rest) >= min(_length(head.headers), BODY_LIMIT)
+    return len(head.rest) >= min(content_length(head.headers) or 0, BODY_LIMIT)
 
 
 def parse_response(data: bytes, *, lenient: bool = False) -> RtspResponse:
@@ -76,7 +68,7 @@ def parse_response(data: bytes, *, lenient: bool = False) -> RtspResponse:
         return RtspResponse(0, "", (), (), b"", False, "not an RTSP status line")
     raw = tuple((n, v) for n, v in head.headers)
     trimmed = tuple((n, v.strip()) for n, v in raw)
-    length = _length(raw)
+    length = content_length(raw) or 0
     body = head.rest[: min(length, BODY_LIMIT)] if length else b""
     if lenient and not body and head.rest.lstrip().startswith(b"v="):
         body = head.rest.lstrip()[:BODY_LIMIT]
