@@ -70,7 +70,7 @@ MAX_PASTED_MESSAGES = 16
 def pasted_messages(data: bytes, proto: bytes) -> list[bytes]:
     """The replies in a paste: each starts at a status line and ends before the next status or
     request line (a pasted exchange holds requests too). A block of header lines without any
-    status line (copied from a browser or a log) gets a placeholder status line ``000``, whose
+    status line (copied from a browser or a log) gets a stand-in status line ``000``, whose
     status is then not reported."""
     data = data.lstrip(b"\r\n\t \xef\xbb\xbf")[:4 * 1024 * 1024]
     starts = [m.start() for m in _STATUS_LINE.finditer(data)][:MAX_PASTED_MESSAGES]
@@ -82,7 +82,7 @@ def pasted_messages(data: bytes, proto: bytes) -> list[bytes]:
 
 def _replies(data: bytes, proto: bytes, read: Callable[[bytes, str], list[Observation]],
              kind: str) -> list[Observation]:
-    """Observations of every reply in a paste, without the placeholder status ``0``."""
+    """Observations of every reply in a paste, without the stand-in status ``0``."""
     status = f"{proto.decode().lower()}.status"
     out: list[Observation] = []
     for message in pasted_messages(data, proto):

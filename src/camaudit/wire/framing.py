@@ -68,8 +68,8 @@ class Framer:
             return True
         self._body_start = body
         if self.proto == "rtsp":
-            length = http.content_length(head.headers) or 0
-            self._mode, self._length = "length", min(length, rtsp.BODY_LIMIT)
+            declared = http.content_length(head.headers) or 0
+            self._mode, self._length = "length", min(declared, rtsp.BODY_LIMIT)
             return None
         status = http.STATUS_LINE.match(head.start_line)
         if status is None:
