@@ -23,7 +23,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 BZ2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
-# What zipfile raises on a hostile archive: NotImplementedError (a RuntimeError) for a version
+# What zipfile raises on a hostile archive: a RuntimeError subclass for a version
 # or compression method it lacks, RuntimeError for an encrypted member.
 ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error)
 
