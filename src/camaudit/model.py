@@ -246,6 +246,70 @@ class ScreeningFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Exposure:
+    """A way the device is open to anyone, seen without guessing a password
+    (docs/exposure.md): ``id`` from ``rules/exposure/``, its ``severity`` (high, medium, low)
+    and one sentence of ``basis`` naming what was seen where."""
+
+    id: str
+    severity: str
+    basis: str
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "severity": self.severity, "basis": self.basis,
+                "source": self.source}
+
+    @classmethod
+    def from_json(cls, raw: object) -> Exposure:
+        m = _mapping(raw, "exposure")
+        return cls(id=str(_text(m, "id")), severity=str(_text(m, "severity")),
+                   basis=str(_text(m, "basis")), source=str(_text(m, "source")))
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    """Whether the device's firmware is the latest its maker released for its model series
+    (docs/firmware.md): ``status`` current, behind or unknown, with the ``basis`` and the data's
+    source and date."""
+
+    status: str  # current | behind | unknown
+    basis: str
+    series: str | None = None
+    latest: str | None = None
+    latest_date: str | None = None
+    releases_behind: int | None = None
+    months_behind: int | None = None
+    end_of_support: str | None = None
+    data_as_of: str | None = None
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "basis": self.basis, "series": self.series,
+                "latest": self.latest, "latest_date": self.latest_date,
+                "releases_behind": self.releases_behind, "months_behind": self.months_behind,
+                "end_of_support": self.end_of_support, "data_as_of": self.data_as_of,
+                "source": self.source}
+
+    @classmethod
+    def from_json(cls, raw: object) -> Currency:
+        m = _mapping(raw, "currency")
+
+        def whole(name: str) -> int | None:
+            value = m.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"'{name}' must be a whole number or null, not {value!r}")
+            return value
+
+        return cls(status=str(_text(m, "status")), basis=str(_text(m, "basis")),
+                   series=_text(m, "series", None), latest=_text(m, "latest", None),
+                   latest_date=_text(m, "latest_date", None),
+                   releases_behind=whole("releases_behind"), months_behind=whole("months_behind"),
+                   end_of_support=_text(m, "end_of_support", None),
+                   data_as_of=_text(m, "data_as_of", None), source=str(_text(m, "source")))
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     """One host as the reports show it. ``to_json`` gives the documented device record."""
 
@@ -271,6 +335,13 @@ class Device:
     screening: tuple[ScreeningFinding, ...] = ()
     # what the device said that no rule matched (bounded; long values cut with "…")
     observations: tuple[Observation, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    currency: Currency | None = None
+    # A camera behind a recorder (read from the recorder's channel list): ``ip`` is then
+    # "<recorder ip>/ch<channel>", ``segment_ip`` its address on the recorder's own segment.
+    recorder: str | None = None
+    channel: int | None = None
+    segment_ip: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -285,4 +356,6 @@ class Device:
         d["egress"] = [e.to_json() for e in self.egress]
         d["screening"] = [f.to_json() for f in self.screening]
         d["observations"] = [asdict(o) for o in self.observations]
+        d["exposures"] = [x.to_json() for x in self.exposures]
+        d["currency"] = None if self.currency is None else self.currency.to_json()
         return d

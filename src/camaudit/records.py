@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from camaudit.model import (
+    Currency,
     Device,
     EgressFinding,
     Evidence,
+    Exposure,
     Observation,
     Port,
     ProbeError,
@@ -96,4 +98,17 @@ def device_from_record(raw: dict[str, Any], example: bool = False) -> Device:
                      for e in _seq(raw, "egress")),
         screening=tuple(ScreeningFinding.from_json(f) for f in _seq(raw, "screening")),
         observations=tuple(_observation(o) for o in _seq(raw, "observations")),
+        exposures=tuple(Exposure.from_json(x) for x in _seq(raw, "exposures")),
+        currency=(None if raw.get("currency") is None
+                  else Currency.from_json(raw.get("currency"))),
+        recorder=_opt(raw.get("recorder")), channel=_channel(raw.get("channel")),
+        segment_ip=_opt(raw.get("segment_ip")),
     )
+
+
+def _channel(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'channel' must be a whole number or null, not {value!r}")
+    return value

@@ -262,8 +262,9 @@ def _short(e: BaseException) -> str:
 
 
 def _in(ip: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """True when ``ip`` (or, for a camera behind a recorder, its recorder) is in ``net``."""
     try:
-        return ipaddress.ip_address(ip) in net
+        return ipaddress.ip_address(ip.partition("/ch")[0]) in net
     except ValueError:
         return False
 

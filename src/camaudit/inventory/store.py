@@ -220,13 +220,18 @@ def diff_devices(scan_a: int, before: Sequence[Device], scan_b: int,
     )
 
 
-def ip_sort_key(ip: str) -> tuple[int, int, str]:
-    """Addresses in numeric order (IPv4 before IPv6), anything else after them by text."""
+def ip_sort_key(ip: str) -> tuple[int, int, int, str]:
+    """Addresses in numeric order (IPv4 before IPv6), each recorder's cameras
+    (``<recorder>/ch<N>``) right after it by channel, anything else after them by text."""
+    host, sep, channel = ip.partition("/ch")
+    number = int(channel) if sep and channel.isdigit() and len(channel) <= 6 else -1
+    if sep and number < 0:
+        return (2, 0, 0, ip)
     try:
-        addr = ipaddress.ip_address(ip)
+        addr = ipaddress.ip_address(host)
     except ValueError:
-        return (2, 0, ip)
-    return (0 if addr.version == 4 else 1, int(addr), ip)
+        return (2, 0, 0, ip)
+    return (0 if addr.version == 4 else 1, int(addr), number, ip)
 
 
 def full_scans(scans: Sequence[ScanInfo]) -> list[ScanInfo]:
