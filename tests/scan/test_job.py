@@ -25,7 +25,8 @@ NET = "127.78.0.0/24"
 BANNED = {"Hikvision", "Dahua", "Xiongmai"}
 READ_ONLY = {"GET", "OPTIONS", "DESCRIBE", "HANDSHAKE", "HANDSHAKE_FAILED", "CONNECT"}
 # Raw bytes the lab logged on ports it does not parse: a GET or a TLS ClientHello, nothing else.
-RAW_READ_ONLY = (b"GET ", b"OPTIONS ", b"DESCRIBE ", b"\x16\x03")
+RAW_READ_ONLY = (b"GET ", b"OPTIONS ", b"DESCRIBE ", b"\x16\x03", b"POST /onvif/device_service ")
+ONVIF_PATHS = {"/onvif/device_service", "/onvif/media_service"}
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,8 @@ def test_scan_sent_only_read_only_requests(lab_scan: Any) -> None:
     for entry in lines:
         if entry["method"] == "DATA":  # bytes on a port the profile does not parse
             assert bytes.fromhex(entry["path"]).startswith(RAW_READ_ONLY), entry
+        elif entry["method"] == "POST":  # ONVIF's SOAP calls are POSTs; only Get* are sent
+            assert entry["path"] in ONVIF_PATHS, entry
         else:
             assert entry["method"] in READ_ONLY, entry
     assert all(set(entry) >= {"ip", "port", "proto", "method", "path"} for entry in lines)

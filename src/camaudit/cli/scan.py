@@ -41,6 +41,19 @@ SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
                    "interface and merge what answers, with MACs from the neighbour table.")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds to collect discovery replies (with --iface).")
+@click.option("--credentials", "credentials_file", type=click.Path(path_type=Path),
+              metavar="FILE",
+              help="Your own device credentials (TOML, mode 0600; per host, network or maker; "
+                   "docs/depth.md): log in once per device, read model, firmware, serial, "
+                   "interfaces and a recorder's cameras, stop at the first refusal.")
+@click.option("--credentials-env", is_flag=True,
+              help="Also use CAMAUDIT_USER and CAMAUDIT_PASSWORD for every device that no "
+                   "--credentials entry covers.")
+@click.option("--allow-plain-basic", is_flag=True,
+              help="Send credentials to a device that offers only Basic authentication over "
+                   "plain http (the password crosses the network in the clear).")
+@click.option("--no-depth", is_flag=True,
+              help="Skip depth: no unsigned ONVIF GetDeviceInformation and no login.")
 @record_options("the scan")
 @click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="table",
               show_default=True, help="Output format.")
@@ -52,16 +65,19 @@ SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
 def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Path, ...],
          excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
          banner_wait: float, concurrency: int, rate: float | None, iface: str | None,
-         wait: float, db: str | None,
+         wait: float, credentials_file: Path | None, credentials_env: bool,
+         allow_plain_basic: bool, no_depth: bool, db: str | None,
          no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool,
          verbose: bool) -> None:
     """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
 
     Each host gets a TCP connect scan of the camera ports, then HTTP GETs, RTSP OPTIONS and
-    DESCRIBE, a TLS handshake and banner reads on the ports that answered. Every answer is
-    matched against the fingerprint rules; the output names maker, brand and relabeling with
-    the evidence, and each device's verdicts under the FCC Covered List and NDAA section 889.
-    No credentials are tried and nothing is changed on the devices.
+    DESCRIBE, a TLS handshake and banner reads on the ports that answered, and the ONVIF
+    GetDeviceInformation question that some devices answer without a password. Every answer
+    is matched against the fingerprint rules; the output names maker, brand and relabeling
+    with the evidence, and each device's verdicts under the FCC Covered List and NDAA section
+    889. No password is ever guessed: with --credentials, camaudit logs in with yours, once per
+    device, and only reads (GET and ONVIF Get* calls). Nothing is changed on the devices.
 
     Exit status: 0 when no device is covered, 1 when some device is, 2 on bad input.
 
@@ -71,6 +87,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan 10.0.0.1-50 -p 80,554,8000 --format json -o scan.json
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
       camaudit scan 10.0.0.0/24 --rate 20 --concurrency 8
+      camaudit scan 10.0.0.0/24 --credentials site-a.toml
     """
     from camaudit.cli.console import Progress
     from camaudit.clock import now_iso
@@ -82,6 +99,13 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
 
     if not targets and not input_files and not iface:
         raise UsageError("no targets: give addresses, CIDRs or ranges, -iL FILE or --iface IF")
+    from camaudit.credentials import load as load_credentials
+
+    if no_depth and (credentials_file or credentials_env):
+        raise UsageError("--no-depth and --credentials exclude each other: depth is where "
+                         "credentials are used")
+    credentials = load_credentials(str(credentials_file) if credentials_file else None,
+                                   credentials_env)
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
     ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
         if targets or input_files else []
@@ -101,7 +125,8 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
         devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
                                host_timeout=host_timeout, banner_wait=banner_wait,
                                progress=progress.advance, policies=[] if found else None,
-                               rate=rate)
+                               rate=rate, credentials=credentials or None,
+                               depth=not no_depth, allow_plain_basic=allow_plain_basic)
     if found:
         from camaudit.discovery.inventory import merge_devices
 
@@ -114,7 +139,9 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
 
         try:
             meta["scan_id"] = record_scan(db, started, targets,
-                                          {"ports": ports, "iface": iface, "rate": rate},
+                                          {"ports": ports, "iface": iface, "rate": rate,
+                                           "depth": not no_depth,
+                                           "credentials": bool(credentials)},
                                           site, devices)
         except InventoryError as e:
             failed = e

@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from camaudit.clock import now_iso
+from camaudit.credentials import CredentialSet, scrub
+from camaudit.depth.recorded import channel_devices
+from camaudit.depth.run import Depth, deepen
 from camaudit.devices import build_device
 from camaudit.fingerprints.matcher import Matcher, default_matcher
 from camaudit.judge import judge
-from camaudit.model import Device
+from camaudit.model import Device, Observation, Port
 from camaudit.net.transport import Transport
 from camaudit.policy import Policy
-from camaudit.scan.stage import run_scan
+from camaudit.scan.stage import Deepen, run_scan
+
+
+def depth_step(matcher: Matcher, credentials: CredentialSet | None = None, *,
+               timeout: float = 5.0, allow_plain_basic: bool = False) -> Deepen:
+    """The scan stage's depth hook: ``depth.run.deepen`` with these options."""
+    async def step(ip: str, ports: tuple[Port, ...], observations: tuple[Observation, ...],
+                   transport: Transport) -> Depth:
+        return await deepen(ip, ports, observations, transport, matcher, credentials,
+                            timeout=timeout, allow_plain_basic=allow_plain_basic)
+    return step
 
 
 def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport | None = None, *,
@@ -19,17 +32,25 @@ def scan_devices(ips: Sequence[str], ports: Sequence[int], transport: Transport 
                  banner_wait: float = 1.0, progress: Callable[[str], None] | None = None,
                  matcher: Matcher | None = None,
                  policies: Sequence[Policy] | None = None,
-                 rate: float | None = None) -> list[Device]:
+                 rate: float | None = None, credentials: CredentialSet | None = None,
+                 depth: bool = True, allow_plain_basic: bool = False) -> list[Device]:
     """Scan ``ips`` on ``ports``: one device record per host that answered, with its verdicts
-    under ``policies`` (default: the US federal ones) and its known vulnerabilities."""
+    under ``policies`` (default: the US federal ones) and its known vulnerabilities; with
+    ``depth`` (docs/depth.md), what each host says of itself, with ``credentials`` after login,
+    and the cameras behind each recorder as devices of their own, right after it."""
     matcher = matcher or default_matcher()
     seen = now_iso()
+    step = (depth_step(matcher, credentials, timeout=max(timeout, 2.0),
+                       allow_plain_basic=allow_plain_basic) if depth else None)
     results = run_scan(list(ips), list(ports), transport, concurrency=concurrency,
                        timeout=timeout, host_timeout=host_timeout, banner_wait=banner_wait,
-                       progress=progress, rate=rate)
-    devices = [
-        build_device(r.ip, r.ports, r.observations, matcher.match_all(r.observations),
-                     r.errors, seen)
-        for r in results
-    ]
+                       progress=progress, rate=rate, deepen=step)
+    devices: list[Device] = []
+    for r in results:
+        device = build_device(r.ip, r.ports, r.observations, matcher.match_all(r.observations),
+                              r.errors, seen)
+        devices.append(device)
+        devices.extend(channel_devices(device, r.channels, matcher, seen))
+    if credentials:
+        devices = [scrub(d, credentials.secrets()) for d in devices]
     return judge(devices, policies)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from camaudit.depth.channels import Channel
+from camaudit.depth.run import Depth
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.pacing import PacedTransport, Pacer
 from camaudit.net.transport import (
@@ -43,6 +45,9 @@ PORTS_SOURCE = "tcp connect"
 HOST_BYTE_BUDGET = 4 * 1024 * 1024
 
 Progress = Callable[[str], None]
+# Depth after a host's probes (``camaudit.depth.run.deepen`` bound to its options): called with
+# the host's address, ports, observations and its own (budgeted) transport.
+Deepen = Callable[[str, tuple[Port, ...], tuple[Observation, ...], Transport], Awaitable[Depth]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +55,15 @@ class HostResult:
     """Everything the scan learnt about one host, before fingerprinting.
 
     ``observations`` holds one ``ports.open`` first, then each distinct (key, value) once with
-    the first source that produced it (ports in order, probes in registry order).
+    the first source that produced it (ports in order, probes in registry order, then depth).
+    ``channels``: the cameras a recorder lists on its channels (depth with credentials).
     """
 
     ip: str
     ports: tuple[Port, ...] = ()
     observations: tuple[Observation, ...] = ()
     errors: tuple[ProbeError, ...] = ()
+    channels: tuple[Channel, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,6 +73,7 @@ class _HostState:
     open_ports: set[int] = field(default_factory=set)
     results: list[tuple[int, int, ProbeResult]] = field(default_factory=list)
     errors: list[ProbeError] = field(default_factory=list)
+    depth: Depth | None = None
 
     def result(self, ip: str) -> HostResult:
         results = sorted(self.results, key=lambda r: (r[0], r[1]))
@@ -79,10 +87,15 @@ class _HostState:
         for _, _, r in results:
             found.extend(r.observations)
             errors.extend(r.errors)
+        channels: tuple[Channel, ...] = ()
+        if self.depth is not None:
+            found.extend(self.depth.observations)
+            errors.extend(self.depth.errors)
+            channels = self.depth.channels
         for o in found:
             observations.setdefault((o.key, o.value), o)
         return HostResult(ip, ports, tuple(observations.values()),
-                          tuple(dict.fromkeys(errors)))
+                          tuple(dict.fromkeys(errors)), channels)
 
 
 def _service(port: int, confirmed: list[str]) -> str:
@@ -141,9 +154,9 @@ async def _host_work(ip: str, ports: list[int], transport: Transport, probes: li
 
 async def scan_host(ip: str, ports: list[int], transport: Transport, probes: list[Probe], *,
                     io_timeout: float, host_timeout: float,
-                    pacer: Pacer | None = None) -> HostResult:
-    """Scan one host within ``host_timeout`` (plus the time ``pacer`` made it wait); on
-    timeout keep what was gathered."""
+                    pacer: Pacer | None = None, deepen: Deepen | None = None) -> HostResult:
+    """Scan one host within ``host_timeout`` (plus the time ``pacer`` made it wait), then
+    ``deepen`` it within the same time and byte budget; on timeout keep what was gathered."""
     state = _HostState()
     budget = BudgetTransport(transport, HOST_BYTE_BUDGET)
     try:
@@ -151,6 +164,9 @@ async def scan_host(ip: str, ports: list[int], transport: Transport, probes: lis
             if pacer is not None:
                 pacer.watch(ip, deadline)
             await _host_work(ip, ports, budget, probes, io_timeout, state)
+            if deepen is not None and state.open_ports:
+                probed = state.result(ip)
+                state.depth = await deepen(ip, probed.ports, probed.observations, budget)
     except TimeoutError:
         state.errors.append(ProbeError("host", f"host timeout after {host_timeout:g}s"))
     finally:
@@ -164,12 +180,14 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
                host_timeout: float = 30.0, banner_wait: float = 1.0,
                progress: Progress | None = None,
                probes: Mapping[str, Probe] | None = None,
-               rate: float | None = None, pacer: Pacer | None = None) -> list[HostResult]:
+               rate: float | None = None, pacer: Pacer | None = None,
+               deepen: Deepen | None = None) -> list[HostResult]:
     """Scan ``ips`` on ``ports``; results in input order, hosts with nothing to say omitted.
 
     ``progress`` is called with each host's IP when that host is done. ``probes`` replaces the
     built-in registry (``default_probes(banner_wait=...)``). ``rate`` caps connection starts
-    per second (``pacer``: the same with a given clock, for tests).
+    per second (``pacer``: the same with a given clock, for tests). ``deepen`` runs on each
+    host with an open port after its probes (device depth).
     """
     if pacer is None and rate is not None:
         pacer = Pacer(rate)
@@ -185,7 +203,8 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
     async def worker() -> None:
         for ip in pending:
             done[ip] = await scan_host(ip, port_list, limited, active, io_timeout=timeout,
-                                       host_timeout=host_timeout, pacer=pacer)
+                                       host_timeout=host_timeout, pacer=pacer,
+                                       deepen=deepen)
             if progress is not None:
                 progress(ip)
 
@@ -198,9 +217,9 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
 def run_scan(ips: list[str], ports: list[int], transport: Transport | None = None, *,
              concurrency: int = 256, timeout: float = 2.0, host_timeout: float = 30.0,
              banner_wait: float = 1.0, progress: Progress | None = None,
-             rate: float | None = None) -> list[HostResult]:
+             rate: float | None = None, deepen: Deepen | None = None) -> list[HostResult]:
     """``scan`` from synchronous code (the CLI), on the real network unless told otherwise."""
     return asyncio.run(scan(ips, ports, transport or AsyncioTransport(),
                             concurrency=concurrency, timeout=timeout,
                             host_timeout=host_timeout, banner_wait=banner_wait,
-                            progress=progress, rate=rate))
+                            progress=progress, rate=rate, deepen=deepen))

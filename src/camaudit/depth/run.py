@@ -1,0 +1,225 @@
+"""Depth for one host after its probes: what it says of itself, before and after login.
+
+``deepen(host, transport, ...)`` runs inside the host's scan task (same deadline, byte budget
+and connection limit) and returns the host with more observations, errors and, for a recorder,
+the cameras on its channels:
+
+1. **Without credentials**, on every host with an HTTP port: the ONVIF ``GetDeviceInformation``
+   call unsigned. A device that answers it tells its maker, model, firmware and serial to
+   anyone (``onvif.unauthenticated``, an exposure).
+2. **With the operator's credential** for the host (``credentials.CredentialSet``: by address,
+   network or the maker the probes found), through one ``Session``: the maker's own read-only
+   API (Hikvision ISAPI, Dahua CGI), then ONVIF device information, interfaces and profiles.
+   The first refusal ends every request to the host (``credentials refused``, a device error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from camaudit.credentials import Credential, CredentialSet
+from camaudit.depth import channels as chans
+from camaudit.depth import onvif
+from camaudit.depth.session import REFUSED, Reply, Session
+from camaudit.fingerprints.matcher import Matcher
+from camaudit.model import Observation, Port, ProbeError
+from camaudit.net.transport import Transport
+from camaudit.wire import bodyfmt
+from camaudit.wire import isapi as wire_isapi
+from camaudit.wire.mac import normalize_mac
+from camaudit.wire.xmldoc import find_all, local, parse_xml, text_of
+
+HTTP_SERVICES = ("http", "https", "onvif")
+TLS_PORTS = frozenset({443, 8443})
+
+HIK_INFO = "/ISAPI/System/deviceInfo"
+HIK_INTERFACES = "/ISAPI/System/Network/interfaces"
+HIK_CHANNELS = "/ISAPI/ContentMgmt/InputProxy/channels"
+HIK_CHANNEL_STATUS = "/ISAPI/ContentMgmt/InputProxy/channels/status"
+HIK_EZVIZ = "/ISAPI/System/Network/EZVIZ"
+DAHUA_INFO = ("/cgi-bin/magicBox.cgi?action=getSystemInfo",
+              "/cgi-bin/magicBox.cgi?action=getDeviceType",
+              "/cgi-bin/magicBox.cgi?action=getSoftwareVersion")
+DAHUA_CAMERAS = "/cgi-bin/LogicDeviceManager.cgi?action=getCameraAll"
+DAHUA_P2P = "/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer"
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """What depth added to a host."""
+
+    observations: tuple[Observation, ...] = ()
+    channels: tuple[chans.Channel, ...] = ()
+    errors: tuple[ProbeError, ...] = ()
+    logins: int = 0
+    refused: bool = False
+
+
+def http_ports(ports: Sequence[Port]) -> list[tuple[int, bool]]:
+    """(port, tls) of each HTTP-speaking port: plain ones first, then TLS; within each, the
+    ONVIF port first, then by number."""
+    onvif_ports = {p.port for p in ports if p.service == "onvif"}
+    out = [(p.port, p.service == "https" or p.port in TLS_PORTS) for p in ports
+           if p.service in HTTP_SERVICES or p.port in (80, 443, 8080, 8443, 8899)]
+    return sorted(dict.fromkeys(out), key=lambda pt: (pt[1], pt[0] not in onvif_ports, pt[0]))
+
+
+def _source(port: int, tls: bool, what: str, signed: bool) -> str:
+    return f"tcp/{port} {'https' if tls else 'http'} {what}" + (" (credentials)" if signed
+                                                                 else "")
+
+
+class _Collector:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.obs: list[Observation] = []
+        self.channels: list[list[chans.Channel]] = []
+        self.errors: list[ProbeError] = []
+
+    def note(self, port: int, what: str, reply: Reply) -> None:
+        if reply.problem and reply.problem not in [e.message for e in self.errors]:
+            if reply.problem == REFUSED or not reply.problem.startswith("not sent"):
+                self.errors.append(ProbeError(f"tcp/{port} {what}", reply.problem))
+
+    async def get(self, port: int, tls: bool, path: str) -> bytes | None:
+        reply = await self.session.request(port, path, tls=tls)
+        self.note(port, f"GET {path}", reply)
+        return reply.response.body if reply.ok and reply.response is not None else None
+
+    async def soap(self, port: int, tls: bool, path: str, call: str,
+                   credential: Credential | None) -> bytes | None:
+        reply = await self.session.request(port, path, tls=tls, method="POST",
+                                           body=onvif.envelope(call, credential),
+                                           headers=onvif.headers(call))
+        if reply.problem == REFUSED:
+            self.note(port, f"ONVIF {call}", reply)
+        resp = reply.response
+        if resp is None:
+            return None
+        if credential is not None and onvif.parse_reply(resp.body).fault == "NotAuthorized":
+            self.session.refused = True  # the WS-Security token was refused: stop here too
+            self.note(port, f"ONVIF {call}", Reply(resp, REFUSED))
+            return None
+        return resp.body if resp.status == 200 else None
+
+
+async def _unauthenticated_onvif(c: _Collector, port: int, tls: bool) -> bool:
+    body = await c.soap(port, tls, onvif.DEVICE_PATH, "GetDeviceInformation", None)
+    if body is None:
+        return False
+    got = onvif.info_observations(body, _source(port, tls, "ONVIF GetDeviceInformation", False))
+    if got:
+        c.obs.extend(got)
+        c.obs.append(Observation(onvif.UNAUTHENTICATED, "GetDeviceInformation", got[0].source))
+    return bool(got)
+
+
+async def _hikvision(c: _Collector, port: int, tls: bool) -> None:
+    info = await c.get(port, tls, HIK_INFO)
+    if info is not None:
+        c.obs.extend(wire_isapi.observations(wire_isapi.parse(info),
+                                             _source(port, tls, f"GET {HIK_INFO}", True)))
+    if c.session.refused:
+        return
+    interfaces = await c.get(port, tls, HIK_INTERFACES)
+    if interfaces is not None:
+        root, _ = parse_xml(interfaces)
+        for elem in [] if root is None else root.iter():
+            if local(elem.tag) == "MACAddress" and (mac := normalize_mac(text_of(elem))):
+                c.obs.append(Observation("mac.address", mac,
+                                         _source(port, tls, f"GET {HIK_INTERFACES}", True)))
+    for path in (HIK_CHANNELS, HIK_CHANNEL_STATUS):
+        if c.session.refused:
+            return
+        body = await c.get(port, tls, path)
+        if body is not None:
+            c.channels.append(chans.isapi_channels(body))
+    if not c.session.refused and (body := await c.get(port, tls, HIK_EZVIZ)) is not None:
+        root, _ = parse_xml(body)
+        enabled = [text_of(e).strip().lower() for e in find_all(root, "enabled")] if root else []
+        if enabled and enabled[0] in ("true", "false"):
+            c.obs.append(Observation("p2p.enabled", enabled[0],
+                                     _source(port, tls, f"GET {HIK_EZVIZ}", True)))
+
+
+async def _dahua(c: _Collector, port: int, tls: bool) -> None:
+    for path in DAHUA_INFO:
+        if c.session.refused:
+            return
+        body = await c.get(port, tls, path)
+        if body is not None:
+            c.obs.extend(bodyfmt.kv_observations(body.decode("utf-8", "replace"),
+                                                 _source(port, tls, f"GET {path}", True)))
+    if not c.session.refused and (body := await c.get(port, tls, DAHUA_CAMERAS)) is not None:
+        c.channels.append(chans.dahua_cameras(body.decode("utf-8", "replace")))
+    if not c.session.refused and (body := await c.get(port, tls, DAHUA_P2P)) is not None:
+        for line in body.decode("utf-8", "replace").splitlines()[:64]:
+            name, _, value = line.strip().partition("=")
+            if name.endswith("T2UServer.Enable") and value.lower() in ("true", "false"):
+                c.obs.append(Observation("p2p.enabled", value.lower(),
+                                         _source(port, tls, f"GET {DAHUA_P2P}", True)))
+                break
+
+
+async def _onvif(c: _Collector, port: int, tls: bool, credential: Credential,
+                 answered: bool) -> None:
+    if not answered:
+        body = await c.soap(port, tls, onvif.DEVICE_PATH, "GetDeviceInformation", credential)
+        if body is None:
+            return
+        c.obs.extend(onvif.info_observations(
+            body, _source(port, tls, "ONVIF GetDeviceInformation", True)))
+    if c.session.refused:
+        return
+    body = await c.soap(port, tls, onvif.DEVICE_PATH, "GetNetworkInterfaces", credential)
+    if body is not None:
+        c.obs.extend(onvif.interface_observations(
+            body, _source(port, tls, "ONVIF GetNetworkInterfaces", True)))
+    if c.session.refused:
+        return
+    services = await c.soap(port, tls, onvif.DEVICE_PATH, "GetServices", None)
+    root = onvif.parse_reply(services).root if services is not None else None
+    media = onvif.service_paths(root).get(onvif.CALLS["GetProfiles"]) if root is not None else None
+    body = await c.soap(port, tls, media or "/onvif/media_service", "GetProfiles", credential)
+    count = onvif.profile_count(body) if body is not None else None
+    if count is not None:
+        c.obs.append(Observation("onvif.profiles", str(count),
+                                 _source(port, tls, "ONVIF GetProfiles", True)))
+
+
+def _maker_guess(observations: Sequence[Observation], matcher: Matcher) -> str | None:
+    from camaudit.devices import identity_of
+
+    return identity_of(matcher.match_all(observations)).maker
+
+
+async def deepen(ip: str, ports: Sequence[Port], observations: Sequence[Observation],
+                 transport: Transport, matcher: Matcher, credentials: CredentialSet | None = None,
+                 *, timeout: float = 5.0, allow_plain_basic: bool = False) -> Depth:
+    """Depth for host ``ip`` (see module doc); ``transport`` is the host's scan transport."""
+    web = http_ports(ports)
+    if not web:
+        return Depth()
+    maker = _maker_guess(observations, matcher)
+    credential = credentials.for_device(ip, maker) if credentials else None
+    session = Session(ip, transport, None, timeout, allow_plain_basic)
+    c = _Collector(session)
+    port, tls = web[0]
+    answered = await _unauthenticated_onvif(c, port, tls)
+    if credential is not None:
+        session.credential = credential
+        open_ports = {p.port for p in ports}
+        hik = maker == "Hikvision" or 8000 in open_ports
+        dahua = maker == "Dahua" or 37777 in open_ports
+        if hik:
+            await _hikvision(c, port, tls)
+        if dahua and not session.refused:
+            await _dahua(c, port, tls)
+        if not session.refused:
+            await _onvif(c, port, tls, credential, answered)
+    return Depth(tuple(c.obs), tuple(chans.merge(*c.channels)), tuple(c.errors),
+                 session.logins, session.refused)
+
+
+__all__ = ["Depth", "deepen", "http_ports"]
