@@ -348,3 +348,23 @@ def test_credentials_in_a_device_url_never_reach_a_message() -> None:
         with pytest.raises(UsageError) as err:
             device.check_url(url)
         assert "hunter2" not in str(err.value)
+
+
+def test_wrong_password_costs_one_failed_login_in_the_whole_run(
+        camera: tuple[str, type[_Camera]]) -> None:
+    """urllib alone would answer each refusal five more times, path after path: a Dahua
+    device locks the account after five failures. One digest handler per run stops it."""
+    from camaudit.screening import onvif
+
+    url, handler = camera
+    handler.documents = {p.path: ANALYTICS for p in PATHS}
+    handler.onvif, handler.onvif_auth = {"GetServices": ""}, "digest"
+    digest = device.digest_handler(url, USER, "wrong-one")
+    docs, skipped = device.fetch(url, USER, "wrong-one", PATHS, digest=digest)
+    onvif_docs, onvif_skipped = onvif.fetch(url, USER, "wrong-one", digest=digest)
+    assert docs == [] and onvif_docs == []
+    assert [s.reason for s in skipped] == ["credentials refused"] + [device.NOT_SENT] * (
+        len(PATHS) - 1)
+    assert [s.reason for s in onvif_skipped] == [device.NOT_SENT]
+    # one unsigned GET met the challenge, one signed GET was refused, nothing else was sent
+    assert handler.methods == ["GET", "GET"] and handler.posts == []

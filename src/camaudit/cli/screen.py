@@ -70,7 +70,7 @@ def _device_report(screener: Screener, url: str, user: str | None,
     docs += onvif_docs
     skipped += onvif_skipped
     shown = device.public_url(url)
-    refused = [s.reason == "credentials refused" for s in skipped
+    refused = [s.reason in ("credentials refused", device.NOT_SENT) for s in skipped
                if not s.reason.startswith(onvif.ABSENT)]
     if not docs and refused and all(refused):
         # Nothing was read: reporting "clean" would be a false assurance.

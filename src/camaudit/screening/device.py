@@ -206,22 +206,75 @@ def _passwords(url: str, user: str, password: str) -> urllib.request.HTTPPasswor
     return manager
 
 
-def digest_handler(url: str, user: str, password: str) -> urllib.request.HTTPDigestAuthHandler:
+REFUSED = "credentials refused"
+NOT_SENT = f"not sent: {REFUSED} earlier in this run"
+
+
+class OneTryDigest(urllib.request.HTTPDigestAuthHandler):
+    """HTTP Digest that sends the credential once per challenge and stops at a refusal.
+
+    urllib's own handler answers a refused Digest challenge again, up to five more times per
+    request, and the next request starts over: with a wrong password that is many failed
+    logins, and a Dahua device locks the account after five. Here a challenge to a request that
+    already carried our answer is a refusal (unless it says the nonce was ``stale``, answered
+    once), ``refused`` becomes true, and no later request of the run carries credentials.
+    """
+
+    def __init__(self, passwords: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(passwords)
+        self.refused = False
+
+    def refuse(self, req: urllib.request.Request, headers: object) -> None:
+        self.refused = True
+        raise urllib.error.HTTPError(req.full_url, 401, REFUSED, headers, None)  # type: ignore[arg-type]
+
+    def http_error_auth_reqed(  # type: ignore[override]  # typeshed says None; it is the reply
+            self, auth_header: str, host: str, req: urllib.request.Request,
+            headers: object) -> object:
+        if self.refused:
+            self.refuse(req, headers)
+        challenge = (getattr(headers, "get", lambda *_: "")(auth_header, "") or "").lower()
+        answered = req.get_header(self.auth_header) is not None
+        stale = "stale=true" in challenge.replace(" ", "").replace('"', "")
+        if answered and not (stale and not getattr(req, "_camaudit_stale", False)):
+            self.refuse(req, headers)
+        if answered:
+            req._camaudit_stale = True  # type: ignore[attr-defined]
+        return super().http_error_auth_reqed(auth_header, host, req, headers)  # type: ignore[arg-type]
+
+
+class OneTryBasic(urllib.request.HTTPBasicAuthHandler):
+    """HTTP Basic that shares ``OneTryDigest``'s refusal: once refused, nothing more is sent."""
+
+    def __init__(self, passwords: urllib.request.HTTPPasswordMgr, digest: OneTryDigest) -> None:
+        super().__init__(passwords)
+        self.digest = digest
+
+    def http_error_auth_reqed(  # type: ignore[override]  # typeshed says None; it is the reply
+            self, authreq: str, host: str, req: urllib.request.Request,
+            headers: object) -> object:
+        if self.digest.refused or req.get_header(self.auth_header) is not None:
+            self.digest.refuse(req, headers)
+        return super().http_error_auth_reqed(authreq, host, req, headers)  # type: ignore[arg-type]
+
+
+def digest_handler(url: str, user: str, password: str) -> OneTryDigest:
     """HTTP Digest for the host of ``url``. Share one between the requests of a run: it counts
-    the uses of the device's nonce, and a device refuses a count it has already seen."""
-    return urllib.request.HTTPDigestAuthHandler(_passwords(url, user, password))
+    the uses of the device's nonce (a device refuses a count it has already seen), and it holds
+    the run's refusal, so that a wrong password costs one failed login in all."""
+    return OneTryDigest(_passwords(url, user, password))
 
 
-def opener(url: str, user: str, password: str, digest: urllib.request.HTTPDigestAuthHandler
-           | None = None, basic: bool = True, deadline: Deadline | None = None
+def opener(url: str, user: str, password: str, digest: OneTryDigest | None = None,
+           basic: bool = True, deadline: Deadline | None = None
            ) -> urllib.request.OpenerDirector:
-    """No proxy, no redirect, Digest (``digest`` or a new one) and, if ``basic``, Basic auth;
-    with ``deadline``, every connection is bounded by it."""
+    """No proxy, no redirect, Digest (``digest`` or a new one) and, if ``basic``, Basic auth,
+    both stopping at the first refusal; with ``deadline``, every connection is bounded by it."""
     digest = digest or digest_handler(url, user, password)
     handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}),
                                                   _NoRedirect(), digest]
     if basic:
-        handlers.append(urllib.request.HTTPBasicAuthHandler(_passwords(url, user, password)))
+        handlers.append(OneTryBasic(_passwords(url, user, password), digest))
     if deadline is not None:
         handlers += [_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline)]
     return urllib.request.build_opener(*handlers)
@@ -250,18 +303,24 @@ def not_fetched(e: BaseException) -> str:
 
 def fetch(url: str, user: str, password: str, paths: Sequence[DevicePath], *,
           allow_public: bool = False, timeout: float = 5.0,
-          digest: urllib.request.HTTPDigestAuthHandler | None = None,
+          digest: OneTryDigest | None = None,
           allow_plain_basic: bool = False, deadline: Deadline | None = None
           ) -> tuple[list[Document], list[Skipped]]:
-    """GET each capability path; documents that answered 200, and why the others did not."""
+    """GET each capability path; documents that answered 200, and why the others did not.
+    After the first refusal of the credentials (here or earlier with the same ``digest``), no
+    further request is sent."""
     parts = check_url(url, allow_public)
     base = f"{parts.scheme}://{parts.netloc}"
     basic = basic_allowed(base, allow_plain_basic)
+    digest = digest or digest_handler(base, user, password)
     opener_ = opener(base, user, password, digest, basic=basic, deadline=deadline)
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for p in paths:
         target = base + p.path
+        if digest.refused:
+            skipped.append(Skipped(target, NOT_SENT))
+            continue
         if deadline is not None and deadline.expired():
             skipped.append(Skipped(target, f"not fetched (device deadline of "
                                    f"{deadline.seconds:g} s passed)"))
@@ -274,7 +333,8 @@ def fetch(url: str, user: str, password: str, paths: Sequence[DevicePath], *,
                 status = int(resp.status)
         except urllib.error.HTTPError as e:
             e.close()
-            reason = _refusal(e, basic) if e.code == 401 else f"HTTP {e.code}"
+            reason = (REFUSED if digest.refused else _refusal(e, basic)) if e.code == 401 \
+                else f"HTTP {e.code}"
             skipped.append(Skipped(target, reason))
             continue
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:

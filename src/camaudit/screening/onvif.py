@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
-from camaudit.screening.device import Deadline, Document, check_url, not_fetched
+from camaudit.screening.device import (
+    NOT_SENT,
+    Deadline,
+    Document,
+    OneTryDigest,
+    check_url,
+    digest_handler,
+    not_fetched,
+)
 from camaudit.screening.device import opener as device_opener
 from camaudit.screening.scan import Skipped
 from camaudit.wire.xmldoc import MAX_XML, find_all, local, parse_xml, text_of
@@ -166,13 +174,21 @@ def descriptions_text(root: Element) -> str:
 Post = Callable[[str, str, str | None], tuple[Reply | None, str]]
 
 
-def _poster(base: str, user: str, password: str, timeout: float,
-            digest: urllib.request.HTTPDigestAuthHandler | None,
+def _poster(base: str, user: str, password: str, timeout: float, digest: OneTryDigest,
             deadline: Deadline | None = None) -> Post:
     opener = device_opener(base, user, password, digest, basic=False, deadline=deadline)
 
     def post(path: str, call: str, token: str | None) -> tuple[Reply | None, str]:
-        """The reply, or None and why there is none (never naming the password)."""
+        """The reply, or None and why there is none (never naming the password). After the
+        first refusal (HTTP or WS-Security), nothing more is sent."""
+        if digest.refused:
+            return None, NOT_SENT
+        reply, problem = _post(path, call, token)
+        if problem == REFUSED or (reply is not None and reply.fault == "NotAuthorized"):
+            digest.refused = True
+        return reply, problem
+
+    def _post(path: str, call: str, token: str | None) -> tuple[Reply | None, str]:
         action = f"{CALLS[call]}/{call}"
         request = urllib.request.Request(  # noqa: S310 - http(s) checked by check_url
             base + path, data=build_request(call, user, password, token), method="POST",
@@ -208,7 +224,7 @@ def _poster(base: str, user: str, password: str, timeout: float,
 def _why(reply: Reply | None, problem: str) -> str:
     if reply is not None and reply.fault == "NotAuthorized":
         return REFUSED
-    if problem == REFUSED:
+    if problem in (REFUSED, NOT_SENT):
         return problem
     detail = (f"SOAP fault {reply.fault}" if reply is not None and reply.fault
               else problem or (reply.problem if reply is not None else ""))
@@ -216,19 +232,20 @@ def _why(reply: Reply | None, problem: str) -> str:
 
 
 def fetch(url: str, user: str, password: str, *, allow_public: bool = False,
-          timeout: float = 5.0, digest: urllib.request.HTTPDigestAuthHandler | None = None,
+          timeout: float = 5.0, digest: OneTryDigest | None = None,
           deadline: Deadline | None = None) -> tuple[list[Document], list[Skipped]]:
     """The analytics module and rule descriptions as text documents, and skipped notes.
     ``digest``: the HTTP Digest handler shared with ``device.fetch`` (see ``digest_handler``);
     ``deadline``: the one bounding every request to this device."""
     parts = check_url(url, allow_public)
     base = f"{parts.scheme}://{parts.netloc}"
-    post = _poster(base, user, password, timeout, digest, deadline)
+    post = _poster(base, user, password, timeout,
+                   digest or digest_handler(base, user, password), deadline)
 
     reply, problem = post(DEVICE_PATH, "GetServices", None)
     if reply is None or reply.root is None:
         why = _why(reply, problem)
-        if reply is None or why == REFUSED:
+        if reply is None or why in (REFUSED, NOT_SENT):
             return [], [Skipped(base + DEVICE_PATH + "#GetServices", why)]
         paths: dict[str, str] = {}  # a SOAP fault: try the usual service paths
     else:
