@@ -26,12 +26,20 @@ class FakeDevice:
     guard: Guard = field(default_factory=Guard)
     log: list[tuple[str, str, bool]] = field(default_factory=list)
     extra: Callable[[str, str, bytes], tuple[int, bytes] | None] | None = None
+    datagrams: Mapping[int, bytes] = field(default_factory=dict)  # UDP port -> reply
+    dvrip: Callable[[bytes], bytes | None] | None = None  # TCP 34567 turns
+    udp: list[int] = field(default_factory=list)
 
     @property
     def spec(self) -> AuthSpec:
         return AuthSpec(self.scheme, "fake-realm", USER, self.password)
 
-    def handle(self, call: Call) -> bytes:
+    def handle(self, call: Call) -> bytes | None:
+        if call.kind == "datagram":
+            self.udp.append(call.port)
+            return self.datagrams.get(call.port)
+        if call.port == 34567:
+            return self.dvrip(call.payload or b"") if self.dvrip else None
         head, _, body = (call.payload or b"").partition(b"\r\n\r\n")
         lines = head.decode("utf-8", "replace").split("\r\n")
         method, path = lines[0].split(" ")[:2]

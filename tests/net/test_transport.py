@@ -196,3 +196,64 @@ def test_budget_transport_stops_a_host_at_its_byte_budget() -> None:
     assert [len(e.data) for e in got] == [1000, 1000, 500, 0]
     assert got[3].error == "host byte budget of 2500 bytes spent" and not got[3].connected
     assert budget.spent == 2500
+
+
+def test_datagram_gets_the_first_reply_and_times_out_on_silence() -> None:
+    async def go() -> tuple[Exchange, Exchange, Exchange]:
+        loop = asyncio.get_running_loop()
+
+        class Echo(asyncio.DatagramProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = transport
+
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                self.transport.sendto(b"re:" + data, addr)  # type: ignore[attr-defined]
+
+        server, _ = await loop.create_datagram_endpoint(Echo, local_addr=("127.0.0.1", 0))
+        port = server.get_extra_info("sockname")[1]
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            t = AsyncioTransport()
+            got = await t.datagram("127.0.0.1", port, b"hello", timeout=1.0, max_bytes=4)
+            quiet = await t.datagram("127.0.0.1", silent.getsockname()[1], b"x", timeout=0.2,
+                                     max_bytes=100)
+            closed_port = silent.getsockname()[1] + 0
+            silent.close()
+            refused = await t.datagram("127.0.0.1", closed_port, b"x", timeout=0.5,
+                                       max_bytes=100)
+            return got, quiet, refused
+        finally:
+            server.close()
+
+    got, quiet, refused = asyncio.run(go())
+    assert got.data == b"re:h" and got.error is None  # cut at max_bytes
+    assert quiet.data == b"" and quiet.error == "timeout after 0.2s"
+    assert refused.data == b"" and refused.error is not None
+
+
+def test_converse_runs_turns_on_one_connection() -> None:
+    async def go() -> tuple[Exchange, list[bytes]]:
+        seen: list[bytes] = []
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while line := await reader.readline():
+                seen.append(line)
+                writer.write(b"ok " + line)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        answers = iter([b"two\n", b"three\n", None])
+        try:
+            ex = await AsyncioTransport().converse(
+                "127.0.0.1", port, b"one\n", lambda reply: next(answers), timeout=1.0,
+                max_bytes=1000, complete=lambda buf: buf.endswith(b"\n"))
+        finally:
+            server.close()
+        return ex, seen
+
+    ex, seen = asyncio.run(go())
+    assert seen == [b"one\n", b"two\n", b"three\n"]
+    assert ex.data == b"ok one\nok two\nok three\n" and ex.error is None

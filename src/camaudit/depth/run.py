@@ -20,12 +20,15 @@ from dataclasses import dataclass
 
 from camaudit.credentials import Credential, CredentialSet
 from camaudit.depth import channels as chans
-from camaudit.depth import onvif
+from camaudit.depth import onvif, xiongmai
 from camaudit.depth.session import REFUSED, Reply, Session
 from camaudit.fingerprints.matcher import Matcher
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.transport import Transport
+from camaudit.protocols import REGISTRY, source_label
+from camaudit.protocols.base import MAX_DATAGRAM
 from camaudit.wire import bodyfmt
+from camaudit.wire import dvrip as wire_dvrip
 from camaudit.wire import isapi as wire_isapi
 from camaudit.wire.mac import normalize_mac
 from camaudit.wire.xmldoc import find_all, local, parse_xml, text_of
@@ -43,6 +46,11 @@ DAHUA_INFO = ("/cgi-bin/magicBox.cgi?action=getSystemInfo",
               "/cgi-bin/magicBox.cgi?action=getSoftwareVersion")
 DAHUA_CAMERAS = "/cgi-bin/LogicDeviceManager.cgi?action=getCameraAll"
 DAHUA_P2P = "/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer"
+# A vendor's discovery search sent to one host (it answers the sender, facts §1.1, §2.1):
+# protocol -> (the TCP ports that suggest the maker, the maker).
+UNICAST = {"sadp": (frozenset({8000}), "Hikvision"), "dhip": (frozenset({37777}), "Dahua"),
+           "dvrip": (frozenset({34567}), "Xiongmai")}
+DATAGRAM_WAIT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +196,53 @@ async def _onvif(c: _Collector, port: int, tls: bool, credential: Credential,
                                  _source(port, tls, "ONVIF GetProfiles", True)))
 
 
+async def _searches(c: _Collector, ip: str, transport: Transport, open_ports: set[int],
+                    maker: str | None, timeout: float) -> None:
+    """The vendors' discovery searches, unicast, to a host that shows the maker's ports."""
+    for name, (ports, owner) in UNICAST.items():
+        if not (open_ports & ports or maker == owner):
+            continue
+        proto = REGISTRY[name]
+        for probe in proto.probes()[:1]:
+            ex = await transport.datagram(ip, proto.port, probe, timeout=timeout,
+                                          max_bytes=MAX_DATAGRAM)
+            if ex.data:
+                c.obs.extend(proto.decode(ex.data, source_label(name, proto.port)))
+
+
+async def _dvrip(c: _Collector, ip: str, transport: Transport, credential: Credential,
+                 timeout: float) -> None:
+    """Log in over DVRIP once and ask for SystemInfo in the login's session."""
+    port = wire_dvrip.TCP_PORT
+
+    turns: list[bytes] = []
+
+    def answer(reply: bytes) -> bytes | None:
+        turns.append(reply)
+        if len(turns) > 1:  # SystemInfo came back: done
+            return None
+        accepted, session = xiongmai.login_result(reply)
+        return xiongmai.info_request(session) if accepted else None
+
+    c.session.logins += 1
+    ex = await transport.converse(ip, port, xiongmai.login_request(credential), answer,
+                                  timeout=timeout, max_bytes=xiongmai.MAX_REPLY,
+                                  complete=xiongmai.complete)
+    first, rest = xiongmai.split(ex.data)
+    accepted, _ = xiongmai.login_result(first)
+    if accepted is False:
+        c.session.refused = True
+        c.errors.append(ProbeError(f"tcp/{port} DVRIP login", REFUSED))
+        return
+    if accepted is None:
+        c.errors.append(ProbeError(f"tcp/{port} DVRIP login",
+                                   ex.error or "no DVRIP login reply"))
+        return
+    if rest:
+        c.obs.extend(wire_dvrip.observations(
+            wire_dvrip.parse(rest), f"tcp/{port} DVRIP SystemInfo (credentials)"))
+
+
 def _maker_guess(observations: Sequence[Observation], matcher: Matcher) -> str | None:
     from camaudit.devices import identity_of
 
@@ -199,25 +254,25 @@ async def deepen(ip: str, ports: Sequence[Port], observations: Sequence[Observat
                  *, timeout: float = 5.0, allow_plain_basic: bool = False) -> Depth:
     """Depth for host ``ip`` (see module doc); ``transport`` is the host's scan transport."""
     web = http_ports(ports)
-    if not web:
-        return Depth()
+    open_ports = {p.port for p in ports}
     maker = _maker_guess(observations, matcher)
     credential = credentials.for_device(ip, maker) if credentials else None
     session = Session(ip, transport, None, timeout, allow_plain_basic)
     c = _Collector(session)
-    port, tls = web[0]
-    answered = await _unauthenticated_onvif(c, port, tls)
+    await _searches(c, ip, transport, open_ports, maker, min(timeout, DATAGRAM_WAIT))
+    answered = await _unauthenticated_onvif(c, *web[0]) if web else False
     if credential is not None:
         session.credential = credential
-        open_ports = {p.port for p in ports}
-        hik = maker == "Hikvision" or 8000 in open_ports
-        dahua = maker == "Dahua" or 37777 in open_ports
-        if hik:
-            await _hikvision(c, port, tls)
-        if dahua and not session.refused:
-            await _dahua(c, port, tls)
-        if not session.refused:
-            await _onvif(c, port, tls, credential, answered)
+        if wire_dvrip.TCP_PORT in open_ports:
+            await _dvrip(c, ip, transport, credential, timeout)
+        if web and not session.refused:
+            port, tls = web[0]
+            if maker == "Hikvision" or 8000 in open_ports:
+                await _hikvision(c, port, tls)
+            if (maker == "Dahua" or 37777 in open_ports) and not session.refused:
+                await _dahua(c, port, tls)
+            if not session.refused:
+                await _onvif(c, port, tls, credential, answered)
     return Depth(tuple(c.obs), tuple(chans.merge(*c.channels)), tuple(c.errors),
                  session.logins, session.refused)
 

@@ -71,3 +71,12 @@ def login_result(data: bytes) -> tuple[bool | None, int]:
         except ValueError:
             pass
     return int(ret) in OK_CODES, session
+
+
+def split(data: bytes) -> tuple[bytes, bytes]:
+    """The first DVRIP message of ``data`` and what follows it."""
+    if data[:1] != b"\xff" or len(data) < wire_dvrip.HEADER.size:
+        return data, b""
+    length: int = struct.unpack_from("<I", data, 16)[0]
+    end = wire_dvrip.HEADER.size + min(length, MAX_REPLY)
+    return data[:end], data[end:]

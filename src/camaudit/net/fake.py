@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from camaudit.net.transport import Complete, Exchange
+from camaudit.net.transport import MAX_TURNS, Answer, Complete, Exchange
 
 
 class _Hang:
@@ -37,7 +37,8 @@ Reply = Exchange | bytes | None | _Hang
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One recorded transport call. ``kind`` is "connect" or "exchange"."""
+    """One recorded transport call. ``kind`` is "connect", "exchange" or "datagram" (each turn
+    of a ``converse`` is recorded as an "exchange")."""
 
     kind: str
     ip: str
@@ -126,6 +127,40 @@ class FakeTransport:
             return reply
         finally:
             self.in_flight -= 1
+
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        """UDP: the handler answers a ``Call`` of kind "datagram" (None or HANG: no reply)."""
+        call = Call("datagram", ip, port, payload, False, timeout, max_bytes)
+        self.calls.append(call)
+        await self._enter()
+        try:
+            reply = self.handler(call)
+            if isinstance(reply, bytes):
+                return Exchange(data=reply[:max_bytes])
+            if isinstance(reply, Exchange):
+                return reply
+            return Exchange(error=f"timeout after {timeout}s")
+        finally:
+            self.in_flight -= 1
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        """Each turn is one handler call, as ``exchange``; the replies are joined."""
+        data = b""
+        request: bytes | None = payload
+        for _ in range(MAX_TURNS):
+            if request is None or len(data) >= max_bytes:
+                break
+            ex = await self.exchange(ip, port, request, timeout=timeout,
+                                     max_bytes=max_bytes - len(data), complete=complete)
+            data += ex.data
+            if ex.error is not None or not ex.connected:
+                return Exchange(data=data, error=ex.error, connected=ex.connected and bool(data))
+            if not ex.data:
+                break
+            request = answer(ex.data)
+        return Exchange(data=data)
 
     def exchanges(self, ip: str | None = None, port: int | None = None) -> list[Call]:
         """Recorded exchange calls, optionally for one ip and/or port."""

@@ -18,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from camaudit.net.transport import Complete, Exchange, Transport
+from camaudit.net.transport import Answer, Complete, Exchange, Transport
 
 
 class Pacer:
@@ -77,3 +77,15 @@ class PacedTransport:
         return await self.inner.exchange(ip, port, payload, tls=tls, timeout=timeout,
                                          max_bytes=max_bytes, complete=complete,
                                          read_banner=read_banner)
+
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        await self.pacer.wait(ip)
+        return await self.inner.datagram(ip, port, payload, timeout=timeout,
+                                         max_bytes=max_bytes)
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        await self.pacer.wait(ip)
+        return await self.inner.converse(ip, port, payload, answer, timeout=timeout,
+                                         max_bytes=max_bytes, complete=complete)

@@ -13,6 +13,13 @@ One ``exchange`` is one TCP connection:
 
 ``Exchange.data`` is the banner bytes followed by the reply bytes, at most ``max_bytes``.
 
+Two more shapes, for depth (``camaudit.depth``):
+
+    datagram    one UDP datagram to ip:port, the first datagram back from it (a vendor's
+                discovery search sent to one routed host)
+    converse    one TCP connection, several request/reply turns: ``answer(reply)`` gives the
+                next request or None (a login, then a question in the login's session)
+
 Network failures never raise: they come back as ``Exchange.error`` ("timeout after 2.0s",
 "connection refused", "tls handshake failed: ..."), with whatever bytes arrived before.
 """
@@ -28,6 +35,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 Complete = Callable[[bytes], bool]
+Answer = Callable[[bytes], "bytes | None"]  # a reply -> the next request, or None to stop
+MAX_TURNS = 4
 
 _CHUNK = 65536
 
@@ -51,6 +60,17 @@ class Transport(Protocol):
 
     async def connect(self, ip: str, port: int, timeout: float) -> bool:
         """True when a TCP connection to ``ip:port`` opens within ``timeout``."""
+        ...
+
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        """One UDP datagram to ``ip:port``; the first datagram it sends back, if any."""
+        ...
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        """Send ``payload``, read a reply (until ``complete``), send ``answer(reply)``, and so
+        on for at most ``MAX_TURNS`` turns; ``data`` is every reply, one after the other."""
         ...
 
 
@@ -145,6 +165,62 @@ class AsyncioTransport:
             await _close(writer)
         return Exchange(data=bytes(buf[:max_bytes]), peer_cert_der=cert, error=error)
 
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        loop = asyncio.get_running_loop()
+        got: asyncio.Future[bytes] = loop.create_future()
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _FirstDatagram(got), remote_addr=(ip, port))
+        except OSError as exc:
+            return Exchange(error=describe_error(exc, timeout), connected=False)
+        try:
+            transport.sendto(payload)
+            data = await asyncio.wait_for(got, timeout)
+            return Exchange(data=data[:max_bytes])
+        except (OSError, TimeoutError) as exc:
+            return Exchange(error=describe_error(exc, timeout))
+        finally:
+            transport.close()
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), timeout)
+        except (OSError, TimeoutError) as exc:
+            return Exchange(error=describe_error(exc, timeout), connected=False)
+        buf = bytearray()
+        error: str | None = None
+        request: bytes | None = payload
+        try:
+            for _ in range(MAX_TURNS):
+                if request is None or len(buf) >= max_bytes:
+                    break
+                start = len(buf)
+                writer.write(request)
+                await asyncio.wait_for(writer.drain(), timeout)
+                closed = await asyncio.wait_for(
+                    _read_until(reader, buf, max_bytes, complete, start), timeout)
+                request = answer(bytes(buf[start:])) if not closed else None
+        except (OSError, TimeoutError) as exc:
+            error = describe_error(exc, timeout)
+        finally:
+            await _close(writer)
+        return Exchange(data=bytes(buf[:max_bytes]), error=error)
+
+
+class _FirstDatagram(asyncio.DatagramProtocol):
+    def __init__(self, got: asyncio.Future[bytes]) -> None:
+        self.got = got
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        if not self.got.done():
+            self.got.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        if not self.got.done():
+            self.got.set_exception(exc)
+
 
 async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
@@ -178,6 +254,28 @@ class BudgetTransport:
         self.spent += len(ex.data)
         return ex
 
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        left = self.budget - self.spent
+        if left <= 0:
+            return Exchange(error=f"host byte budget of {self.budget} bytes spent",
+                            connected=False)
+        ex = await self.inner.datagram(ip, port, payload, timeout=timeout,
+                                       max_bytes=min(max_bytes, left))
+        self.spent += len(ex.data)
+        return ex
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        left = self.budget - self.spent
+        if left <= 0:
+            return Exchange(error=f"host byte budget of {self.budget} bytes spent",
+                            connected=False)
+        ex = await self.inner.converse(ip, port, payload, answer, timeout=timeout,
+                                       max_bytes=min(max_bytes, left), complete=complete)
+        self.spent += len(ex.data)
+        return ex
+
 
 class LimitedTransport:
     """Wraps a transport so that at most ``limit`` connections are open at once."""
@@ -199,3 +297,15 @@ class LimitedTransport:
             return await self.inner.exchange(ip, port, payload, tls=tls, timeout=timeout,
                                              max_bytes=max_bytes, complete=complete,
                                              read_banner=read_banner)
+
+    async def datagram(self, ip: str, port: int, payload: bytes, *, timeout: float,
+                       max_bytes: int) -> Exchange:
+        async with self._sem:
+            return await self.inner.datagram(ip, port, payload, timeout=timeout,
+                                             max_bytes=max_bytes)
+
+    async def converse(self, ip: str, port: int, payload: bytes, answer: Answer, *,
+                       timeout: float, max_bytes: int, complete: Complete) -> Exchange:
+        async with self._sem:
+            return await self.inner.converse(ip, port, payload, answer, timeout=timeout,
+                                             max_bytes=max_bytes, complete=complete)
