@@ -98,7 +98,7 @@ def test_bad_expect_and_bad_yaml() -> None:
     text = RULE.format(extra="    range_unknown: r\n", device="{}").replace(
         "expect: possible", "expect: vulnerable")
     with pytest.raises(RuleError, match=r"x.yaml:9: example: field 'expect' 'vulnerable' is "
-                                        r"not one of affected, possible, none"):
+                                        r"not one of affected, possible, not-affected, none"):
         parse_risk_file(text, "x.yaml")
     with pytest.raises(RuleError, match=r"x.yaml:2: invalid YAML"):
         parse_risk_file("risks: [\n", "x.yaml")

@@ -53,7 +53,7 @@ def test_the_rules_are_the_cves_of_the_facts_with_their_kev_dates_and_grades() -
     assert len(BY_ID["CVE-2017-7921"].affected) == 7
     assert all(r.source and r.title for r in RULES)
     assert len(EXAMPLES) >= 60 and {ex.expect for _, ex in EXAMPLES} == {
-        "affected", "possible", "none"}
+        "affected", "possible", "not-affected", "none"}
 
 
 def hik(model: str | None, firmware: str | None, **kw: object) -> Device:
@@ -100,11 +100,54 @@ def test_unreadable_or_foreign_firmware_is_possible_never_an_error(firmware: str
     assert statuses(dahua) == {"CVE-2022-30563": "possible"}
 
 
-def test_firmware_outside_the_range_gives_no_entry_but_the_maker_rule_stays() -> None:
+def test_firmware_read_outside_the_range_is_not_affected_and_the_maker_rule_stays() -> None:
     assert statuses(hik("DS-2CD2142FWD-I", "V5.5.6build 180326")) == {
-        "CVE-2021-36260": "possible"}
-    assert statuses(hik("DS-2CD2142FWD-I", "V5.3.1 build 150409")) == {  # a day early
-        "CVE-2021-36260": "possible"}
+        "CVE-2017-7921": "not-affected", "CVE-2021-36260": "possible"}
+    (risk, _) = risks_of(hik("DS-2CD2142FWD-I", "V5.3.1 build 150409"))  # a day early
+    assert (risk.cve, risk.status, risk.kev) == ("CVE-2017-7921", "not-affected", "2026-03-05")
+    assert risk.basis == (
+        "maker Hikvision, model DS-2CD2142FWD-I in series DS-2CD2xx2FWD, firmware V5.3.1 build "
+        "150409 outside V5.3.1 build 150410 to V5.4.4 build 161125")
+    # the basis quotes what was read; a model in no listed series still gives no entry
+    assert statuses(hik("DS-2CD2320D-I", "V5.5.6build 180326")) == {"CVE-2021-36260": "possible"}
+
+
+def test_not_affected_only_once_the_firmware_is_read_and_past_every_matched_series() -> None:
+    # DS-2CD4025FWD is in two series (DS-2CD4x2xFWD to build 160414, DS-2CD4xx5 to 160421)
+    (risk, _) = risks_of(hik("DS-2CD4025FWD-A", "V5.4.0 build 160422"))
+    assert risk.status == "not-affected"
+    assert risk.basis == (
+        "maker Hikvision, model DS-2CD4025FWD-A in series DS-2CD4x2xFWD, firmware V5.4.0 build "
+        "160422 outside V5.2.0 build 140721 to V5.4.0 build 160414; in series DS-2CD4xx5, "
+        "firmware V5.4.0 build 160422 outside V5.2.0 build 140721 to V5.4.0 build 160421")
+    # inside one of the two: affected wins; the version a range ends in, without a build: possible
+    assert risks_of(hik("DS-2CD4025FWD-A", "V5.4.0 build 160420"))[0].status == "affected"
+    assert risks_of(hik("DS-2CD4025FWD-A", "V5.4.0"))[0].status == "possible"
+    # a Dahua build date on or after the limit; no build date at all stays possible
+    for firmware, status in [("V2.800.0000016.0.R, Build Date: 2021-06-01", "not-affected"),
+                             ("V2.800.0000016.0.R, Build Date: 2031-01-01", "not-affected"),
+                             ("V2.800.0000016.0.R", "possible"), (None, "possible")]:
+        d = Device(ip="x", maker="Dahua", model="IPC-HFW3441E-AS", firmware=firmware)
+        assert statuses(d).get("CVE-2021-33044") == status, firmware
+    # a series the facts give no limit stays possible whatever the firmware
+    nvr = Device(ip="x", maker="Dahua", model="NVR1104HS", firmware="Build Date: 2025-01-01")
+    assert statuses(nvr) == {"CVE-2021-33045": "possible"}
+
+
+def test_not_affected_entries_survive_json_and_reports_do_not_count_them() -> None:
+    from camaudit.reports import REPORTERS
+
+    (d,) = with_risks([hik("DS-2DF7286-A", "V5.5.6build 180326")])
+    assert [(r.cve, r.status) for r in d.risks] == [
+        ("CVE-2017-7921", "not-affected"), ("CVE-2021-36260", "possible")]
+    assert device_from_record(json.loads(json.dumps(d.to_json()))).risks == d.risks
+    assert REPORTERS["csv"]([d], {}).splitlines()[1].endswith(",CVE-2021-36260 possible")
+    html = REPORTERS["html"]([d], {})
+    assert "CVE-2017-7921" not in html and "not-affected" not in html
+    assert '<div class="card risky"><b>1</b>with known vulnerabilities</div>' in html
+    only = dataclasses.replace(d, risks=d.risks[:1])  # just the not-affected entry
+    assert '<div class="card risky"><b>0</b>with known vulnerabilities</div>' in \
+        REPORTERS["html"]([only], {})
 
 
 def test_model_in_two_series_takes_the_stronger_status() -> None:
@@ -120,7 +163,7 @@ def test_model_in_two_series_takes_the_stronger_status() -> None:
 def test_dahua_build_dates_in_their_spellings() -> None:
     for firmware, status in [("V2.800.0000016.0.R, Build Date: 2021-05-31", "affected"),
                              ("2.460.0000000.5.R, build : 2016-05-11", "affected"),
-                             ("V2.800.0000016.0.R, Build Date: 2021-06-01", None),
+                             ("V2.800.0000016.0.R, Build Date: 2021-06-01", "not-affected"),
                              ("V2.800.0000016.0.R, Build Date: 2021-02-30", "possible"),
                              ("2.400.0.8", "possible")]:
         d = Device(ip="x", maker="Dahua", model="IPC-HDW5421S", firmware=firmware)
@@ -171,6 +214,7 @@ risks:
         "acme.yaml:15: example of CVE-2099-0001: basis lacks 'nope': maker Hikvision, model "
         "DS-1A in series DS-1, firmware V1.1.0 within V1.0.0 build 200101 to V1.2.0 build 200601",
         "acme.yaml:2: CVE-2099-0001: needs an example device that must not match",
+        "acme.yaml:2: CVE-2099-0001: needs an example device that is not-affected",
         "acme.yaml:12: CVE-2099-0001: series DS-2 has no example device that matches it",
         "acme.yaml:18: CVE-2099-0001: maker 'Acme' not in vocab/makers.txt",
         "acme.yaml:18: CVE-2099-0001 is given twice (first at acme.yaml:2)",

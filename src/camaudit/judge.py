@@ -1,4 +1,5 @@
-"""The one place a device is judged: its verdicts under policies and its known vulnerabilities.
+"""The one place a device is judged: its verdicts under policies, its known vulnerabilities and
+whether its firmware is current (``currency``).
 
 Every command that produces or reads device records (``scan``, ``discover``, ``check``,
 ``report``) passes them through ``judge``, so a record is always judged by the rules of the
@@ -7,9 +8,11 @@ camaudit reading it, never by those of the one that wrote it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
+from camaudit.currency import assess
 from camaudit.model import Device
 from camaudit.policy import Policy, load_policies, with_verdicts
 from camaudit.risk_schema import RiskRule
@@ -20,9 +23,11 @@ def judge(devices: Sequence[Device], policies: Sequence[Policy] | None = None, *
           on: dt.date | None = None, risk_rules: Sequence[RiskRule] | None = None
           ) -> list[Device]:
     """``devices`` with verdicts under ``policies`` (default: the US federal ones) as of ``on``
-    (default today) and known vulnerabilities under ``risk_rules`` (default: shipped)."""
+    (default today), known vulnerabilities under ``risk_rules`` (default: shipped) and
+    firmware currency under the shipped firmware data."""
     chosen = load_policies() if policies is None else policies
-    return with_risks(with_verdicts(devices, chosen, on=on), risk_rules)
+    judged = with_risks(with_verdicts(devices, chosen, on=on), risk_rules)
+    return [dataclasses.replace(d, currency=assess(d, on)) for d in judged]
 
 
 def any_covered(devices: Sequence[Device]) -> bool:

@@ -131,7 +131,7 @@ class Risk:
     (or the facts) cannot tell."""
 
     cve: str
-    status: str  # affected | possible
+    status: str  # affected | possible | not-affected
     basis: str
     kev: str | None = None  # date CISA added the CVE to KEV
     title: str = ""

@@ -18,7 +18,7 @@ One file per vendor; the format is documented in docs/risks.md::
           - {series: IPC-HX3xxx, model: '^IPC-H[A-Z]{1,4}3', built_before: 2021-06-01}
           - {series: NVR1xxx, model: '^NVR1', note: why the facts give no limit}
         range_unknown: why            # ... or, instead of affected: no range is known
-        examples:                     # affected | possible | none
+        examples:                     # affected | possible | not-affected | none
           - {device: {maker: Hikvision, model: DS-2CD2142FWD-I}, expect: possible}
 
 Structural problems raise ``RuleError`` naming ``file:line`` and the field; the examples are
@@ -43,7 +43,7 @@ from camaudit.rulefiles.fields import Fields
 from camaudit.yamlfile import load_yaml
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
-EXPECTS = ("affected", "possible", "none")
+EXPECTS = ("affected", "possible", "not-affected", "none")
 
 _RULE_KEYS = {"id", "maker", "brand", "title", "grade", "source", "kev", "kev_grade", "affected",
               "range_unknown", "examples"}
@@ -71,7 +71,7 @@ class Series:
 @dataclass(frozen=True)
 class RiskExample:
     device: Device
-    expect: str  # affected | possible | none
+    expect: str  # affected | possible | not-affected | none
     basis_contains: tuple[str, ...]
     line: int
 

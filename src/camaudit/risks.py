@@ -11,8 +11,11 @@ Only the CVEs in the facts are known (docs/risks.md). For each rule and device:
    version and build) or was built before its date (a build date in the firmware string);
    ``possible`` when the firmware is unknown, unreadable, gives too little (a version that the
    range starts or ends in, without its build), or when the facts state no range at all
-   (``range_unknown``, or a series with only a ``note``). A firmware outside the range gives no
-   entry. Parsing never raises: unreadable firmware is "possible", never an error.
+   (``range_unknown``, or a series with only a ``note``); ``not-affected`` when the firmware is
+   read and lies outside the range (or was built on or after the date) of every listed series
+   the model is in: the basis names the firmware and the ranges. Parsing never raises:
+   unreadable firmware is "possible", never an error. A ``not-affected`` entry is a record of a
+   check, not a vulnerability: reports neither list nor count it as one.
 
 Each entry is ``{cve, kev, basis, status, title, grade, kev_grade, source}``; ``basis`` is one
 sentence naming the fields that matched and how, so a reader can check it.
@@ -33,10 +36,11 @@ from camaudit.model import Device, Risk
 from camaudit.risk_schema import RiskRule, Series, load_risk_rules, shipped_risk_rules
 from camaudit.rulefiles.vocab import BRANDS, MAKERS, vocab
 
-STATUS_RANK = {"affected": 0, "possible": 1}
+STATUS_RANK = {"affected": 0, "possible": 1, "not-affected": 2}
+VULNERABLE = ("affected", "possible")  # statuses that are vulnerabilities; not-affected is not
 MAX_SHOWN = 80  # characters of a device's firmware or model quoted in a basis
 
-__all__ = ["Assessment", "assess", "risks_of", "verify_risks", "with_risks"]
+__all__ = ["VULNERABLE", "Assessment", "assess", "risks_of", "verify_risks", "with_risks"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Assessment:
     ``record()`` is the ``model.Risk`` the device record keeps."""
 
     rule: RiskRule
-    status: str  # affected | possible
+    status: str  # affected | possible | not-affected
     basis: str
     series: Series | None  # the series that decided; None for a rule without ranges
 
@@ -129,7 +133,8 @@ def _judge(s: Series, firmware: str | None) -> tuple[str | None, str]:
 
 
 def assess(d: Device, rule: RiskRule) -> Assessment | None:
-    """The risk ``rule`` finds on ``d``, or None (not its maker, model or firmware)."""
+    """The risk ``rule`` finds on ``d``, or None (not its maker or model): ``not-affected`` when
+    the firmware is read and outside the limit of every listed series the model is in."""
     who = _who(rule, d)
     if who is None:
         return None
@@ -137,16 +142,22 @@ def assess(d: Device, rule: RiskRule) -> Assessment | None:
         return Assessment(rule, "possible", f"{who}; affected models and firmware versions "
                           f"are not known to camaudit ({rule.range_unknown})", None)
     best: Assessment | None = None
+    outside: list[tuple[Series, str]] = []  # matched series whose limit the firmware is past
     for s in rule.affected:
         if not s.covers(d.model):
             continue
         status, text = _judge(s, d.firmware)
         if status is None:
+            outside.append((s, text))
             continue
         found = Assessment(rule, status,
                            f"{who}, model {_shown(str(d.model))} in series {s.name}, {text}", s)
         if best is None or STATUS_RANK[status] < STATUS_RANK[best.status]:
             best = found
+    if best is None and outside:
+        each = "; ".join(f"in series {s.name}, {text}" for s, text in outside)
+        return Assessment(rule, "not-affected", f"{who}, model {_shown(str(d.model))} {each}",
+                          outside[0][0])
     return best
 
 
@@ -183,12 +194,13 @@ def _check_rule(rule: RiskRule) -> list[str]:
             if text not in got.basis:
                 problems.append(f"{at}: example of {rule.id}: basis lacks {text!r}: {got.basis}")
     expects = {ex.expect for ex in rule.examples}
-    if not expects & set(STATUS_RANK):
+    if not expects & set(VULNERABLE):
         problems.append(f"{rule.where}: {rule.id}: needs an example device that matches")
     if "none" not in expects:
         problems.append(f"{rule.where}: {rule.id}: needs an example device that must not match")
-    if any(s.first or s.built_before for s in rule.affected) and "affected" not in expects:
-        problems.append(f"{rule.where}: {rule.id}: needs an example device that is affected")
+    if any(s.first or s.built_before for s in rule.affected):
+        problems += [f"{rule.where}: {rule.id}: needs an example device that is {status}"
+                     for status in ("affected", "not-affected") if status not in expects]
     for s in rule.affected:
         if s.line not in decided:
             problems.append(f"{rule.file}:{s.line}: {rule.id}: series {s.name} has no example "

@@ -131,7 +131,8 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
         ("hikvision-ipc", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),
         ("hikvision-ipc", "DS-2CD3955FWD-IWS"): ("V5.5.6build 180326", hik),
         # a CVE-2017-7921 series (DS-2DFx), but the firmware is after the range
-        ("hikvision-ipc", "DS-2DF7286-A"): ("V5.5.6build 180326", hik),
+        ("hikvision-ipc", "DS-2DF7286-A"): ("V5.5.6build 180326",
+                                            [("CVE-2017-7921", "not-affected"), *hik]),
         ("hikvision-nvr", "DS-7804HQH-K1"): ("V3.5.38build 191215", hik),
         ("hikvision-oem", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
         ("hikvision-oem", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),

@@ -1,7 +1,8 @@
 """CSV: one row per device, list fields joined with ';'. Spreadsheet-formula cells are defused.
 
 ``risks`` (the last column) lists each known vulnerability as ``CVE status``, e.g.
-``CVE-2017-7921 affected;CVE-2021-36260 possible`` (docs/risks.md)."""
+``CVE-2017-7921 affected;CVE-2021-36260 possible`` (docs/risks.md); ``not-affected`` entries
+are no vulnerabilities and are left out."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def row(d: Device) -> list[str]:
         "evidence_rules": ";".join(dict.fromkeys(e.rule for e in d.evidence)),
         "errors": ";".join(f"{e.source}: {e.message}" for e in d.errors),
         "first_seen": d.first_seen, "last_seen": d.last_seen,
-        "risks": ";".join(f"{r.cve} {r.status}" for r in d.risks),
+        "risks": ";".join(f"{r.cve} {r.status}" for r in d.risks if r.status != "not-affected"),
     }
     return [_cell(values[c]) for c in COLUMNS]
 

@@ -20,7 +20,9 @@ and counted in the summary; ``finding_rows`` turns them into plain-text rows, an
 ``camaudit screen --format html`` uses it too, with this module's environment and CSP hashes.
 
 Known vulnerabilities (``Device.risks``, docs/risks.md) are counted in the summary, named in
-the device table and shown per device with their basis (``risk_rows``).
+the device table and shown per device with their basis (``risk_rows``); a ``not-affected``
+entry (the firmware was checked and is outside the CVE's range) is no vulnerability and is left
+out of all three.
 
 Egress findings (``Device.egress``, each a ``model.EgressFinding``, rows of its JSON) are shown
 per device (``egress_rows``) and, when any device has some, charted as bytes out by hosting
@@ -156,10 +158,11 @@ RISK_TEXT = ("cve", "status", "kev", "kev_grade", "title", "grade", "basis", "so
 
 def risk_rows(entries: Iterable[object]) -> list[dict[str, str]]:
     """Known vulnerabilities (``Device.risks``) as plain-text rows for a template, affected
-    first; entries that are not mappings are left out (a stored record may hold anything)."""
+    first; entries that are not mappings (a stored record may hold anything) or say
+    ``not-affected`` (no vulnerability) are left out."""
     rows: list[dict[str, str]] = []
     for r in entries:
-        if not isinstance(r, Mapping):
+        if not isinstance(r, Mapping) or r.get("status") == "not-affected":
             continue
         row = {k: shorten(_text(r.get(k))) for k in RISK_TEXT}
         row["status_class"] = row["status"] if row["status"] in RISK_STATUSES else "other"

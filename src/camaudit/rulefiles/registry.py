@@ -88,6 +88,12 @@ def _risks(directory: Path | None, negatives: Path | None) -> list[str]:
     return risks.verify_risks() if directory is None else risks.verify_risks(directory)
 
 
+def _firmware(directory: Path | None, negatives: Path | None) -> list[str]:
+    from camaudit import currency
+
+    return currency.verify_firmware_data(directory)
+
+
 def _lab_profiles(directory: Path | None, negatives: Path | None) -> list[str]:
     """Profiles have no semantic checks of their own: every file must parse (all of them are
     tried, so each broken file is one problem)."""
@@ -116,6 +122,7 @@ VERIFIERS: tuple[Verifier, ...] = (
     Verifier("egress", "egress", _egress),
     Verifier("screening", "screening", _screening),
     Verifier("risks", "risks", _risks),
+    Verifier("firmware", "firmware", _firmware),
     Verifier("lab-profiles", "lab-profiles", _lab_profiles),
 )
 
