@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from camaudit.cli.credopts import credential_options, load_credentials
 from camaudit.cli.output import HELP_SETTINGS, not_recorded, record_options, write_output
 from camaudit.errors import UsageError
 
@@ -30,14 +31,16 @@ FORMATS = ("table", "json", "jsonl", "csv", "html")
 @click.option("--allow-public", is_flag=True,
               help="Allow --target addresses outside private, loopback and link-local ranges.")
 @click.option("--no-mdns", is_flag=True, help="Do not listen for or ask about mDNS names.")
+@credential_options
 @record_options("the devices found")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="Output format (the same device records as scan).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write output to FILE.")
 def discover(iface: str, wait: float, listen: float, passive: bool, targets: tuple[str, ...],
-             allow_public: bool, no_mdns: bool, db: str | None, no_db: bool, site: str,
-             fmt: str, output: Path | None) -> None:
+             allow_public: bool, no_mdns: bool, credentials_file: Path | None,
+             credentials_env: bool, allow_plain_basic: bool, db: str | None, no_db: bool,
+             site: str, fmt: str, output: Path | None) -> None:
     """Find cameras, NVRs and DVRs on the segment of interface IF by their vendors' own
     discovery protocols, and name the maker behind the label.
 
@@ -50,8 +53,10 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
     the neighbour table. Multicast does not cross routers: give routed cameras as --target to
     probe them by unicast. The devices found are recorded in the inventory unless --no-db.
 
-    Nothing is changed on the devices and no credentials are sent; the only POSTs are the
-    two ONVIF calls the ONVIF core spec allows before authentication, to --target devices.
+    Nothing is changed on the devices and no credentials are sent unless you give yours with
+    --credentials: then each device found is also scanned read-only and logged into once
+    (docs/depth.md) for model, firmware, serial and a recorder's cameras. Without them the only
+    POSTs are the ONVIF calls the ONVIF core spec allows before authentication.
     Joining multicast groups and binding to IF needs root (or CAP_NET_RAW).
 
     Exit status: 0 when no device is covered, 1 when some device is, 2 on bad input.
@@ -62,6 +67,7 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
       camaudit discover --iface eth0 --wait 5 --listen 60 --format json -o found.json
       camaudit discover --iface eth0 --passive --listen 300
       camaudit discover --iface eth0 --target 10.20.0.0/28 --format jsonl
+      camaudit discover --iface eth0 --credentials site-a.toml
     """
     from camaudit.clock import now_iso
     from camaudit.discovery.inventory import discover_devices
@@ -72,13 +78,25 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
     if passive and listen <= 0 and not targets:
         raise UsageError("--passive sends nothing: give --listen SECONDS")
     ips = expand(list(targets), [], [], allow_public) if targets else []
+    credentials = load_credentials(credentials_file, credentials_env)
     if not no_db:
         # before the work: an inventory that cannot record must not cost the results
         from camaudit.inventory import check_usable
 
         check_usable(db)
     started = now_iso()
-    devices = discover_devices(iface, wait, listen, ips, active=not passive, mdns=not no_mdns)
+    devices = discover_devices(iface, wait, listen, ips, active=not passive, mdns=not no_mdns,
+                               policies=[] if credentials else None)
+    if credentials:
+        from camaudit.discovery.inventory import merge_devices
+        from camaudit.judge import judge
+        from camaudit.scan.job import scan_devices
+        from camaudit.targets import DEFAULT_PORTS
+
+        found = [d.ip for d in devices]
+        devices = judge(merge_devices(devices, scan_devices(
+            found, DEFAULT_PORTS, policies=[], credentials=credentials,
+            allow_plain_basic=allow_plain_basic)))
     meta = {"iface": iface, "wait": wait, "listen": listen, "targets": list(targets),
             "hosts": len(devices), "discovery": True, "site": site, "time": started}
     failed = None
@@ -87,8 +105,9 @@ def discover(iface: str, wait: float, listen: float, passive: bool, targets: tup
         from camaudit.inventory import record_scan
 
         try:
-            meta["scan_id"] = record_scan(db, started, targets, {"discover": iface}, site,
-                                          devices)
+            meta["scan_id"] = record_scan(db, started, targets,
+                                          {"discover": iface, "credentials": bool(credentials)},
+                                          site, devices)
         except InventoryError as e:
             failed = e
     write_output(REPORTERS[fmt](devices, meta), output)

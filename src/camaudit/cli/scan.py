@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from camaudit.cli.credopts import credential_options, load_credentials
 from camaudit.cli.output import HELP_SETTINGS, not_recorded, record_options, write_output
 from camaudit.errors import InventoryError, UsageError
 
-SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
+SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html", "ocsf", "cyclonedx", "netbox")
 
 
 @click.command(context_settings=HELP_SETTINGS)
@@ -41,17 +42,7 @@ SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html")
                    "interface and merge what answers, with MACs from the neighbour table.")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds to collect discovery replies (with --iface).")
-@click.option("--credentials", "credentials_file", type=click.Path(path_type=Path),
-              metavar="FILE",
-              help="Your own device credentials (TOML, mode 0600; per host, network or maker; "
-                   "docs/depth.md): log in once per device, read model, firmware, serial, "
-                   "interfaces and a recorder's cameras, stop at the first refusal.")
-@click.option("--credentials-env", is_flag=True,
-              help="Also use CAMAUDIT_USER and CAMAUDIT_PASSWORD for every device that no "
-                   "--credentials entry covers.")
-@click.option("--allow-plain-basic", is_flag=True,
-              help="Send credentials to a device that offers only Basic authentication over "
-                   "plain http (the password crosses the network in the clear).")
+@credential_options
 @click.option("--no-depth", is_flag=True,
               help="Skip depth: no unsigned ONVIF GetDeviceInformation and no login.")
 @record_options("the scan")
@@ -99,13 +90,10 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
 
     if not targets and not input_files and not iface:
         raise UsageError("no targets: give addresses, CIDRs or ranges, -iL FILE or --iface IF")
-    from camaudit.credentials import load as load_credentials
-
     if no_depth and (credentials_file or credentials_env):
         raise UsageError("--no-depth and --credentials exclude each other: depth is where "
                          "credentials are used")
-    credentials = load_credentials(str(credentials_file) if credentials_file else None,
-                                   credentials_env)
+    credentials = load_credentials(credentials_file, credentials_env)
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
     ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
         if targets or input_files else []
