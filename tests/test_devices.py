@@ -95,3 +95,16 @@ def test_build_device_keeps_what_no_rule_matched_bounded() -> None:
     assert sum(len(o.key) + len(o.value) + len(o.source) for o in kept) <= 4096
     assert d.to_json()["observations"][0] == {"key": "http.header.server",
                                               "value": "GoAhead-Webs", "source": "tcp/80 GET /"}
+
+
+def test_exposure_facts_are_not_said_but_an_unexplained_field_is() -> None:
+    # docs/exposure.md: certificate facts, SADP Activated, ONVIF and P2P findings are judged as
+    # exposures; DHIP Init, whose meaning no source gives, stays visible
+    facts = [Observation(k, v, "tcp/443 TLS") for k, v in (
+        ("tls.not_before", "2025-01-01T00:00:00Z"), ("tls.not_after", "2026-01-01T00:00:00Z"),
+        ("tls.signature_hash", "sha256"), ("tls.public_key", "EC-256"),
+        ("tls.self_signed", "true"), ("sadp.activated", "true"),
+        ("onvif.unauthenticated", "GetDeviceInformation"), ("p2p.enabled", "false"),
+        ("tls.subject", "CN=cam"), ("dhip.init", "2"))]
+    said = build_device("127.0.0.9", [], facts, []).observations
+    assert [o.key for o in said] == ["tls.subject", "dhip.init"]

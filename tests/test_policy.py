@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from camaudit.errors import RuleError
-from camaudit.model import Device, Evidence
+from camaudit.model import Device, Evidence, Exposure, Port
 from camaudit.policy import (
     DEFAULT_POLICIES,
     evaluate,
@@ -134,13 +134,15 @@ def test_listing_dates_and_review_lists() -> None:
 
 
 def test_every_shipped_policy_judges_the_issue_devices() -> None:
-    policies = load_policies(policy_names())
+    policies = [p for p in load_policies(policy_names()) if p.kind == "maker"]
+    names = [p.id for p in policies]
+    assert "hygiene" not in names and len(names) == len(policy_names()) - 1
     axis = evaluate(AXIS, policies, on=DAY)
     assert {v.status for v in axis} == {"not-covered"}
     hik = {v.policy: v.status for v in evaluate(HIKVISION, policies, on=DAY)}
-    assert hik == dict.fromkeys(policy_names(), "covered")
+    assert hik == dict.fromkeys(names, "covered")
     early = {v.policy: v.status for v in evaluate(HIKVISION, policies, on=dt.date(2025, 1, 1))}
-    assert early == dict.fromkeys(policy_names(), "covered") | {"ca-hikvision-2025": "not-covered"}
+    assert early == dict.fromkeys(names, "covered") | {"ca-hikvision-2025": "not-covered"}
 
 
 def test_with_verdicts_replaces_verdicts_and_keeps_the_rest() -> None:
@@ -233,3 +235,68 @@ def test_policy_files_verify_alone_and_check_verify_policies_adds_attribution(
     problems = verify_policy_files(directory=tmp_path)
     assert "failing-examples.yaml:2: policy failing-examples: needs an example device that is " \
            "not-covered" in problems
+
+
+# ---------------------------------------------------------------- the hygiene policy (issue 14)
+TELNET = Exposure("telnet-open", "medium", "Telnet is open on tcp/23: 192.0.0.64 login:.",
+                  "tcp/23 banner")
+SELF_SIGNED = Exposure("tls-self-signed", "low", "The certificate on tcp/443 is self-signed.",
+                       "tcp/443 TLS")
+
+
+def test_hygiene_is_shipped_but_never_a_default() -> None:
+    assert "hygiene" in policy_names() and "hygiene" not in DEFAULT_POLICIES
+    assert all(p.kind == "maker" for p in load_policies())
+
+
+@pytest.mark.parametrize(("exposures", "ports", "status", "reason"), [
+    ((TELNET, SELF_SIGNED), (Port(23), Port(443)), "exposed",
+     "1 exposure(s): telnet-open (medium): Telnet is open on tcp/23: 192.0.0.64 login:."),
+    ((SELF_SIGNED,), (Port(443),), "not-exposed",
+     "also seen, not failed by this policy: tls-self-signed (low)"),
+    ((), (Port(80),), "not-exposed", "none of the exposures this policy fails was seen"),
+    ((), (), "unknown", "no open port was probed"),
+])
+def test_hygiene_judges_exposures_not_makers(exposures: tuple[Exposure, ...],
+                                             ports: tuple[Port, ...], status: str,
+                                             reason: str) -> None:
+    device = dataclasses.replace(HIKVISION, exposures=exposures, ports=ports)
+    hygiene, ndaa = evaluate(device, load_policies(["hygiene", "ndaa-889"]), on=DAY)
+    assert (hygiene.policy, hygiene.status) == ("hygiene", status)
+    assert reason in hygiene.reason and any("ETSI EN 303 645" in r for r in hygiene.references)
+    assert (ndaa.policy, ndaa.status) == ("ndaa-889", "covered")  # judged on its own
+
+
+def test_an_exposed_axis_camera_is_exposed_not_covered() -> None:
+    axis = dataclasses.replace(AXIS, exposures=(TELNET,), ports=(Port(23),))
+    statuses = [v.status for v in evaluate(axis, load_policies(["ndaa-889", "hygiene"]), on=DAY)]
+    assert statuses == ["not-covered", "exposed"]
+
+
+def _doc_exposure_policy(tmp_path: Path) -> Path:
+    doc = (ROOT / "docs" / "exposure.md").read_text(encoding="utf-8")
+    block = doc.split("## The hygiene policy", 1)[1]
+    text = re.findall(r"```yaml\n(.*?)```", block, re.S)
+    assert len(text) == 1
+    path = tmp_path / "our-hygiene.yaml"
+    path.write_text(text[0], encoding="utf-8")
+    return path
+
+
+def test_the_exposure_policy_in_the_docs_loads_verifies_and_judges(tmp_path: Path) -> None:
+    path = _doc_exposure_policy(tmp_path)
+    assert verify_policies([path], shipped=False) == []
+    (ours,) = load_policies([], [path])
+    assert ours.kind == "exposure" and "tls-expired" not in ours.exposures
+    telnet = dataclasses.replace(AXIS, exposures=(TELNET,), ports=(Port(23),))
+    assert evaluate(telnet, [ours], on=DAY)[0].status == "exposed"
+
+
+def test_an_exposure_policy_needs_an_exposed_and_a_not_exposed_example(tmp_path: Path) -> None:
+    text = _doc_exposure_policy(tmp_path).read_text(encoding="utf-8")
+    path = tmp_path / "our-hygiene.yaml"
+    path.write_text(text.replace("expect: not-exposed", "expect: exposed"), encoding="utf-8")
+    problems = verify_policies([path], shipped=False)
+    assert f"{path}:1: policy our-hygiene: needs an example device that is not-exposed" \
+        in problems
+    assert any("example 'nothing open' is not-exposed, expected exposed" in p for p in problems)

@@ -22,7 +22,8 @@ BAD = Path(__file__).parent / "data" / "policies"
 
 def test_shipped_policies_are_the_ones_the_issue_asks_for() -> None:
     assert policy_names() == ["au-government", "ca-hikvision-2025", "fcc-covered-list",
-                              "ndaa-889", "uk-sensitive-sites", "us-louisiana", "us-texas"]
+                              "hygiene", "ndaa-889", "uk-sensitive-sites", "us-louisiana",
+                              "us-texas"]
 
 
 def test_a_shipped_policy_parses_into_its_fields() -> None:
@@ -148,3 +149,63 @@ def test_alias_bomb_and_impossible_date_in_a_policy_are_one_line_errors() -> Non
 def test_policy_file_from_a_device_is_bounded() -> None:
     with pytest.raises(RuleError, match=r"^/dev/zero:0: policy file is larger than"):
         read_policy(Path("/dev/zero"))
+
+
+# ---------------------------------------------------------------- exposure policies (issue 14)
+EXPOSURE = """\
+policy: p
+kind: exposure
+title: t
+jurisdiction: j
+summary: s
+grade: B
+references: [r]
+{extra}exposures: [{ids}]
+examples:
+  - {{name: n, device: {{ports: [{{port: 23}}]}}, expect: {expect}}}
+"""
+
+
+def test_the_shipped_hygiene_policy_parses_as_an_exposure_policy() -> None:
+    path = policies_dir() / "hygiene.yaml"
+    p = parse_policy_file(path.read_text(encoding="utf-8"), path.name)
+    assert (p.kind, p.covers, p.statuses) == ("exposure", (), ("exposed", "not-exposed",
+                                                               "unknown"))
+    assert "telnet-open" in p.exposures and "tls-self-signed" not in p.exposures
+    assert any("SI 2023/1007" in r for r in p.references)
+    ndaa = policies_dir() / "ndaa-889.yaml"
+    maker = parse_policy_file(ndaa.read_text(encoding="utf-8"), ndaa.name)
+    assert (maker.kind, maker.exposures, maker.statuses[0]) == ("maker", (), "covered")
+
+
+@pytest.mark.parametrize(("extra", "ids", "expect", "message"), [
+    ("", "telnet-open", "not-exposed", ""),
+    ("", "telnet-opne", "exposed",
+     "p.yaml:1: policy file: field 'exposures' 'telnet-opne' is not an exposure id in "
+     "rules/exposure (did you mean 'telnet-open'?)"),
+    ("", "telnet-open", "covered",
+     "p.yaml:10: example: field 'expect' 'covered' is not a status (exposed, not-exposed, "
+     "unknown)"),
+    ("covers: [{entity: E, makers: [Hikvision], wording: w, grade: B}]\n", "telnet-open",
+     "exposed", "p.yaml:1: policy file: field 'covers' is for maker policies"),
+    ("thresholds: {min_grade: port}\n", "telnet-open", "exposed",
+     "p.yaml:1: policy file: field 'thresholds' is for maker policies"),
+    ("", "", "exposed", "p.yaml:1: policy file: field 'exposures' must be a non-empty list"),
+])
+def test_exposure_policy_field_checks(extra: str, ids: str, expect: str, message: str) -> None:
+    text = EXPOSURE.format(extra=extra, ids=ids, expect=expect)
+    if not message:
+        assert parse_policy_file(text, "p.yaml").exposures == ("telnet-open",)
+        return
+    with pytest.raises(RuleError) as e:
+        parse_policy_file(text, "p.yaml")
+    assert str(e.value).startswith(message), str(e.value)
+
+
+def test_exposures_need_kind_exposure_and_kind_is_a_choice() -> None:
+    text = MINIMAL.format(extra="exposures: [telnet-open]\n", device="{maker: Hikvision}")
+    with pytest.raises(RuleError, match="field 'exposures' needs 'kind: exposure'"):
+        parse_policy_file(text, "p.yaml")
+    text = MINIMAL.format(extra="kind: brand\n", device="{maker: Hikvision}")
+    with pytest.raises(RuleError, match="field 'kind' 'brand' is not one of maker, exposure"):
+        parse_policy_file(text, "p.yaml")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from camaudit.exposure import findings as exposure_findings
 from camaudit.fingerprints.strength import combine, names_alone
 from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, ProbeError
 
@@ -28,7 +29,9 @@ MAX_CONFIDENCE = 0.99
 MAX_SAID_VALUE = 200
 MAX_SAID_TOTAL = 4096
 _SAID_SKIP = frozenset({"http.body", "rtsp.sdp", "http.status", "rtsp.status", "rtsp.date",
-                        "mac.address"})
+                        "mac.address", "tls.not_before", "tls.not_after", "tls.signature_hash",
+                        "tls.public_key", "tls.self_signed", "sadp.activated",
+                        "onvif.unauthenticated", "p2p.enabled"})  # exposure facts: docs/exposure.md
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,8 @@ def unmatched(observations: Sequence[Observation], matches: Sequence[Match]
 def build_device(ip: str, ports: Sequence[Port], observations: Sequence[Observation],
                  matches: Sequence[Match], errors: Sequence[ProbeError] = (),
                  seen: str | None = None) -> Device:
-    """The device record for one host from its ports, observations, matches and probe errors."""
+    """The device record for one host from its ports, observations, matches and probe errors,
+    with the exposure findings its observations show (docs/exposure.md)."""
     ident = identity_of(matches)
     mac = ident.mac or next((o.value for o in observations if o.key == "mac.address"), None)
     return Device(
@@ -144,4 +148,5 @@ def build_device(ip: str, ports: Sequence[Port], observations: Sequence[Observat
                        for m in matches),
         errors=tuple(errors), first_seen=seen, last_seen=seen,
         observations=unmatched(observations, matches),
+        exposures=exposure_findings(observations, ports),
     )

@@ -17,6 +17,10 @@ The decision, per policy (docs/policies.md explains it to users):
    missing. ``unknown`` when the maker is in the policy's ``review`` list, or when a
    non-covered maker's device also carries evidence that alone names a covered maker; else
    ``not-covered``.
+
+A policy of kind ``exposure`` (``hygiene``) judges ``Device.exposures`` instead (``exposure``):
+``exposed`` when the device has an exposure the policy lists, ``not-exposed`` when it has none
+of them, ``unknown`` when no port was probed and nothing was found.
 """
 
 from __future__ import annotations
@@ -130,7 +134,24 @@ def evaluate(device: Device, policies: Sequence[Policy], *, on: dt.date | None =
         if len(named) == 1:
             maker = named.pop()
             confidence = round(combine(e.confidence for e in ev), 2)
-    return tuple(_judge(device, p, maker, confidence, ev, day) for p in policies)
+    return tuple(_judge_exposures(device, p) if p.kind == "exposure"
+                 else _judge(device, p, maker, confidence, ev, day) for p in policies)
+
+
+def _judge_exposures(device: Device, policy: Policy) -> Verdict:
+    judged = [x for x in device.exposures if x.id in policy.exposures]
+    if judged:
+        found = "; ".join(f"{x.id} ({x.severity}): {x.basis}" for x in judged)
+        return Verdict(policy.id, "exposed", f"{len(judged)} exposure(s): {found}",
+                       policy.references)
+    if not device.ports and not device.exposures:
+        return Verdict(policy.id, "unknown", "no open port was probed, so exposures cannot be "
+                                             "judged", policy.references)
+    others = sorted({f"{x.id} ({x.severity})" for x in device.exposures})
+    also = f"; also seen, not failed by this policy: {', '.join(others)}" if others else ""
+    return Verdict(policy.id, "not-exposed", "none of the exposures this policy fails was seen "
+                   "(camaudit sees what answers without a password, nothing more)" + also,
+                   policy.references)
 
 
 def _judge(device: Device, policy: Policy, maker: str | None, confidence: float,
@@ -217,7 +238,8 @@ def load_policies(names: Sequence[str] | None = None, files: Iterable[Path] = ()
 def _check_policy(p: Policy, rules: dict[str, Rule]) -> list[str]:
     problems: list[str] = []
     statuses = {ex.expect for ex in p.examples}
-    for need in ("covered", "not-covered"):
+    needs = ("exposed", "not-exposed") if p.kind == "exposure" else ("covered", "not-covered")
+    for need in needs:
         if need not in statuses:
             problems.append(f"{p.where}: policy {p.id}: needs an example device that is {need}")
     for ex in p.examples:

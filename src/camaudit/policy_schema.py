@@ -2,11 +2,13 @@
 
 A policy file is named after the policy it defines (``ndaa-889.yaml``); the format is documented
 in docs/policies.md with a complete example. Fields are read with ``rulefiles.fields.Fields`` and
-makers checked against ``vocab/makers.txt`` (``rulefiles.vocab``): structural problems raise
-``RuleError`` whose message names ``file:line`` and the field; semantic checks (examples give
-their expected status) live in ``policy.verify_policy_files``. ``device_from_record`` reads the
-documented device record (JSON) back into a ``Device``; examples and ``camaudit check --input``
-both use it.
+makers checked against ``vocab/makers.txt`` (``rulefiles.vocab``). A policy of ``kind: exposure``
+(``hygiene.yaml``) judges the device's exposures instead of its maker: it lists the exposure ids
+(``rules/exposure/``) that fail a device, and its statuses are ``EXPOSURE_STATUSES``. Structural
+problems raise ``RuleError`` whose message names ``file:line`` and the field; semantic checks
+(examples give their expected status) live in ``policy.verify_policy_files``.
+``device_from_record`` reads the documented device record (JSON) back into a ``Device``;
+examples and ``camaudit check --input`` both use it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from camaudit.exposure import rule_ids
 from camaudit.model import GRADES, Device
 from camaudit.records import device_from_record
 from camaudit.rulefiles.fields import RULE_ID, Fields
-from camaudit.rulefiles.vocab import known_makers
+from camaudit.rulefiles.vocab import known_makers, suggest
 from camaudit.rulefiles.where import short
 from camaudit.yamlfile import load_yaml, read_text
 
 STATUSES = ("covered", "possible", "not-covered", "unknown")
+EXPOSURE_STATUSES = ("exposed", "not-exposed", "unknown")
+KINDS = ("maker", "exposure")  # what a policy judges: the firmware's maker, or exposures
 MAKER_GRADES = tuple(g for g in GRADES if g != "identity")
 MAX_POLICY_BYTES = 1 << 20
 
@@ -76,6 +81,13 @@ class Policy:
     examples: tuple[PolicyExample, ...]
     file: str
     line: int
+    kind: str = "maker"
+    exposures: tuple[str, ...] = ()  # kind exposure: the exposure ids that fail a device
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The verdict statuses this policy gives."""
+        return EXPOSURE_STATUSES if self.kind == "exposure" else STATUSES
 
     @property
     def where(self) -> str:
@@ -83,7 +95,8 @@ class Policy:
 
 
 _POLICY_KEYS = {"policy", "title", "jurisdiction", "summary", "grade", "references", "covers",
-                "review", "thresholds", "examples"}
+                "review", "thresholds", "examples", "kind", "exposures"}
+_MAKER_ONLY = ("covers", "review", "thresholds")
 _COVER_KEYS = {"entity", "makers", "wording", "scope", "affiliates", "since", "grade", "references"}
 _EXAMPLE_KEYS = {"name", "device", "date", "expect", "reason_contains"}
 
@@ -98,20 +111,42 @@ def parse_policy_file(text: str, filename: str) -> Policy:
     stem = Path(filename).name.removesuffix(".yaml")
     if stem != pid:
         raise top.fail("policy", f"'{pid}' must match the file name ({stem}.yaml)")
+    kind = top.choice("kind", KINDS, "maker")
+    exposure = kind == "exposure"
+    if exposure:
+        given = next((k for k in _MAKER_ONLY if top.has(k)), None)
+        if given:
+            raise top.fail(given, "is for maker policies, not a policy of kind exposure")
+    elif top.has("exposures"):
+        raise top.fail("exposures", "needs 'kind: exposure'")
     thresholds = Fields(top.raw.get("thresholds") or {}, filename, top.line, "thresholds",
                         {"min_confidence", "min_grade"})
     min_confidence = _confidence(thresholds)
     min_grade = thresholds.choice("min_grade", MAKER_GRADES, "onvif")
+    statuses = EXPOSURE_STATUSES if exposure else STATUSES
     return Policy(
         id=pid, title=top.text("title"), jurisdiction=top.text("jurisdiction"),
         summary=top.text("summary"), grade=top.grade("grade"),
         references=top.texts("references", required=True),
-        covers=tuple(_covered(c, filename, top.line) for c in top.items("covers")),
+        covers=() if exposure else tuple(_covered(c, filename, top.line)
+                                         for c in top.items("covers")),
         review=tuple(_review(r, filename, top.line) for r in top.items("review", required=False)),
         min_confidence=min_confidence, min_grade=min_grade,
-        examples=tuple(_example(e, filename, top.line) for e in top.items("examples")),
-        file=filename, line=top.line,
+        examples=tuple(_example(e, filename, top.line, statuses) for e in top.items("examples")),
+        file=filename, line=top.line, kind=kind,
+        exposures=_exposure_ids(top) if exposure else (),
     )
+
+
+def _exposure_ids(f: Fields) -> tuple[str, ...]:
+    ids = f.texts("exposures", required=True)
+    known = rule_ids()
+    for x in ids:
+        if x not in known:
+            near = suggest(x, frozenset(known))
+            hint = f" (did you mean '{near}'?)" if near else ""
+            raise f.fail("exposures", f"'{x}' is not an exposure id in rules/exposure{hint}")
+    return ids
 
 
 def _confidence(f: Fields) -> float:
@@ -149,11 +184,12 @@ def example_device(f: Fields) -> Device:
         raise f.fail("device", f"is not a device record: {e}") from e
 
 
-def _example(raw: Any, filename: str, line: int) -> PolicyExample:
+def _example(raw: Any, filename: str, line: int,
+             statuses: tuple[str, ...] = STATUSES) -> PolicyExample:
     f = Fields(raw, filename, line, "example", _EXAMPLE_KEYS)
     expect = f.text("expect")
-    if expect not in STATUSES:
-        raise f.fail("expect", f"'{expect}' is not a status ({', '.join(STATUSES)})")
+    if expect not in statuses:
+        raise f.fail("expect", f"'{expect}' is not a status ({', '.join(statuses)})")
     device = example_device(f)
     return PolicyExample(name=f.text("name"), device=device, on=f.date("date"), expect=expect,
                          reason_contains=f.texts("reason_contains"), line=f.line)

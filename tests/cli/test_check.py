@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from camaudit.cli import _Group
 from camaudit.cli.check import check, report
 from camaudit.errors import InventoryError, RuleError
-from camaudit.model import Device, Evidence, Risk
+from camaudit.model import Device, Evidence, Exposure, Port, Risk
 
 DATA = Path(__file__).parent.parent / "data" / "policies"
 
@@ -70,7 +70,7 @@ def test_check_exits_0_when_nothing_is_covered(tmp_path: Path) -> None:
     assert code == 0
     doc = json.loads(out)
     assert doc["check"]["policies"] == ["fcc-covered-list", "ndaa-889"]
-    assert doc["check"]["covered_devices"] == 0
+    assert doc["check"]["covered_devices"] == 0 and doc["check"]["exposed_devices"] == 0
     statuses = [[v["status"] for v in d["verdicts"]] for d in doc["devices"]]
     assert statuses == [["not-covered", "not-covered"], ["unknown", "unknown"]]
 
@@ -81,7 +81,7 @@ def test_check_json_and_csv_carry_verdicts(scan: Path, tmp_path: Path) -> None:
                        "-o", str(out_file), "--date", "2025-09-01")
     assert code == 1 and f"wrote {out_file}" in err
     rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8"))))
-    assert len(rows) == 4 * 7
+    assert len(rows) == 4 * 8  # every shipped policy, hygiene too
     lorex = [r for r in rows if r["ip"] == "127.0.0.22" and r["policy"] == "ndaa-889"]
     assert lorex[0]["status"] == "covered" and "brand Lorex" in lorex[0]["reason"]
     assert "FAR 52.204-25" in lorex[0]["references"]
@@ -126,7 +126,8 @@ def test_verify_and_list_policies() -> None:
                        str(DATA / "failing-examples.yaml"))
     assert code == 1 and "failing-examples.yaml:11: example 'Axis said to be covered'" in out
     code, out, _ = run("check", "--list-policies")
-    assert code == 0 and out.count("\n") == 7 and out.startswith("au-government\t")
+    assert code == 0 and out.count("\n") == 8 and out.startswith("au-government\t")
+    assert "\nhygiene\t" in out
 
 
 def test_report_far_889_writes_one_row_per_covered_device(scan: Path, tmp_path: Path) -> None:
@@ -237,3 +238,26 @@ def test_device_strings_reach_the_terminal_without_escapes(tmp_path: Path) -> No
     code, out, _ = run("check", "--input", str(path), "--format", "csv")
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_hygiene_exposed_devices_exit_1_and_are_never_covered(tmp_path: Path) -> None:
+    telnet = Exposure("telnet-open", "medium", "Telnet is open on tcp/23: login:.", "tcp/23")
+    axis = Device(ip="127.0.0.23", maker="Axis", confidence=0.85, ports=(Port(23), Port(80)),
+                  evidence=(Evidence("tcp/80 GET /", "http.header.server", "",
+                                     "axis-device-cert-subject"),), exposures=(telnet,))
+    clean = Device(ip="127.0.0.24", ports=(Port(443, "tcp", "https"),))
+    path = tmp_path / "scan.jsonl"
+    path.write_text(json.dumps(axis.to_json()) + "\n" + json.dumps(clean.to_json()) + "\n",
+                    encoding="utf-8")
+    code, out, _ = run("check", "--input", str(path), "--policy", "hygiene", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert (doc["check"]["covered_devices"], doc["check"]["exposed_devices"]) == (0, 1)
+    assert [[v["status"] for v in d["verdicts"]] for d in doc["devices"]] == [
+        ["exposed"], ["not-exposed"]]
+    assert "telnet-open (medium)" in doc["devices"][0]["verdicts"][0]["reason"]
+    code, out, _ = run("check", "--input", str(path), "--policy", "ndaa-889")
+    assert code == 0 and "exposed" not in out
+    path.write_text(json.dumps(clean.to_json()) + "\n", encoding="utf-8")
+    code, out, _ = run("check", "--input", str(path), "--policy", "hygiene")
+    assert code == 0 and "not-exposed" in out

@@ -48,6 +48,12 @@ def test_handshake_only_and_certificate_observations() -> None:
     assert Observation("tls.issuer", "CN=Dahua Device NVR CA,O=Zhejiang Dahua Technology "
                        "Co.,Ltd.,L=Hangzhou,ST=Zhejiang,C=CN", "tcp/443 TLS") in obs
     assert Observation("tls.subject", "CN=127.0.0.20,C=CN", "tcp/443 TLS") in obs
+    facts = {o.key: o.value for o in obs if o.key not in ("tls.subject", "tls.issuer")}
+    assert set(facts) == {"tls.not_before", "tls.not_after", "tls.signature_hash",
+                          "tls.public_key", "tls.self_signed"}
+    assert (facts["tls.signature_hash"], facts["tls.public_key"], facts["tls.self_signed"]) == (
+        "sha256", "EC-256", "false")  # issued in the Dahua CA's name, not self-signed
+    assert facts["tls.not_after"].endswith("Z")
     assert result.errors == ()
 
 

@@ -20,7 +20,7 @@ FAILING_POLICY = ROOT / "tests" / "data" / "policies" / "failing-examples.yaml"
 
 def test_every_family_is_registered_once() -> None:
     assert names() == ["fingerprints", "attribution", "policies", "egress", "screening", "risks",
-                       "firmware", "lab-profiles"]
+                       "firmware", "exposure", "lab-profiles"]
     assert len({v.folder for v in VERIFIERS}) == len(VERIFIERS)
     assert family("policies").folder == "policies"
     with pytest.raises(KeyError, match="no rule family 'nope'"):
@@ -101,7 +101,7 @@ def test_a_family_folder_missing_from_the_tree_is_not_verified(tmp_path: Path) -
     assert verify_all(tree) == ["x.yaml:2: maker 'Acme' not in vocab/makers.txt"]
     assert verify_all(tmp_path) == [
         f"{tmp_path}:0: no rule folders (fingerprints/, attribution/, policies/, egress/, "
-        "screening/, risks/, firmware/, lab-profiles/)"]
+        "screening/, risks/, firmware/, exposure/, lab-profiles/)"]
 
 
 def test_verify_family_runs_one_family_on_one_folder(tmp_path: Path) -> None:

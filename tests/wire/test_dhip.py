@@ -66,3 +66,18 @@ def test_never_raises() -> None:
     inputs += [b"[" * 100000, b'{"params":{"deviceInfo":' * 5000, b'{"a":1' + b"9" * 5000 + b"}"]
     for data in inputs:
         dhip.observations(dhip.parse(data), "s")
+
+
+def test_init_is_passed_on_as_sent_whatever_its_type() -> None:
+    # facts §2.1: newer firmware adds Init; no public source says which value means
+    # "not initialised", so the value is passed on raw (docs/exposure.md)
+    def init(value: str) -> list[str]:
+        body = b'{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceType":"X",' \
+               b'"Init":' + value.encode() + b"}}}"
+        return [v for k, v in pairs(body) if k == "dhip.init"]
+
+    assert init("76") == ["76"]
+    assert init('"1"') == ["1"]
+    assert init("true") == ["true"] and init("false") == ["false"]
+    assert init("null") == [] and init("{}") == []
+    assert not any(k == "dhip.init" for k, _ in pairs(REPLY_JSON))

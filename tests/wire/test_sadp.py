@@ -16,6 +16,7 @@ EXPECTED = [
     ("sadp.firmware", "V3.5.38build 191215"),
     ("sadp.mac", "68:6d:bc:ee:f8:f0"),
     ("sadp.device_type", "44322"),
+    ("sadp.activated", "true"),
 ]
 
 
@@ -50,6 +51,15 @@ def test_unescaped_value_falls_back() -> None:
     reply = sadp.parse(data)
     assert reply.lenient and pairs(reply) == [("sadp.present", "true"), ("sadp.model", "A&B"),
                                               ("sadp.oem", "LTS")]
+
+
+def test_activated_is_passed_on_as_sent() -> None:
+    # facts §1.3: Activated false = factory default, never given a password
+    reply = sadp.parse(b"<ProbeMatch><DeviceDescription>DS-2CD2320D-I</DeviceDescription>"
+                       b"<Activated>false</Activated></ProbeMatch>")
+    assert ("sadp.activated", "false") in pairs(reply)
+    unsaid = sadp.parse(b"<ProbeMatch><DeviceDescription>X</DeviceDescription></ProbeMatch>")
+    assert not any(k == "sadp.activated" for k, _ in pairs(unsaid))
 
 
 def test_own_probe_is_not_a_reply() -> None:

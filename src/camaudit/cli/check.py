@@ -21,7 +21,7 @@ from camaudit.cli.output import HELP_SETTINGS, db_option, exit_with_problems, wr
 from camaudit.devicefile import load_devices
 
 CHECK_FORMATS = ("table", "json", "csv")
-REPORT_FORMATS = ("html", "csv", "json", "far-889")
+REPORT_FORMATS = ("html", "csv", "json", "far-889", "ocsf", "cyclonedx", "netbox")
 
 
 def _policies(names: Sequence[str], files: Sequence[Path]) -> list[Any]:
@@ -52,7 +52,8 @@ def _source_options(f: Any) -> Any:
 @_source_options
 @click.option("--policy", "names", multiple=True, metavar="NAME",
               help="Shipped policy to apply (repeatable; 'all' for every one). Default: the US "
-                   "federal ones, fcc-covered-list and ndaa-889.")
+                   "federal ones, fcc-covered-list and ndaa-889. 'hygiene' judges exposures "
+                   "(docs/exposure.md), not makers.")
 @click.option("--policy-file", "files", multiple=True, metavar="FILE",
               type=click.Path(path_type=Path, dir_okay=False),
               help="Your own policy file (repeatable; format in docs/policies.md). Alone it "
@@ -73,8 +74,10 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
 
     Each device gets one verdict per policy: covered, not-covered or unknown (too little
     evidence to say), with the reason, the evidence grade and the legal references. The
-    maker is decided by technical evidence; brand lists only explain it. Exit status 1 when
-    any device is covered, 0 otherwise, 2 on bad input or a bad policy file.
+    maker is decided by technical evidence; brand lists only explain it. The hygiene policy
+    (--policy hygiene) judges the device's exposures instead: exposed, not-exposed or
+    unknown. Exit status 1 when any device is covered or exposed, 0 otherwise, 2 on bad
+    input or a bad policy file.
 
     Devices come from --input, or else from the inventory's latest scan.
 
@@ -85,6 +88,7 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
       camaudit scan 10.0.0.0/24 --format json -o scan.json
       camaudit check --input scan.json
       camaudit check --input scan.json --policy ndaa-889 --policy uk-sensitive-sites
+      camaudit check --input scan.json --policy hygiene
       camaudit check --input scan.json --policy all --format csv -o verdicts.csv
       camaudit check --input scan.json --policy-file our-policy.yaml
       camaudit check --verify-policies --policy-file our-policy.yaml
@@ -108,14 +112,15 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
     # verdicts and risks are judged anew under today's rules (a record may predate them)
     devices = judge(found, policies, on=on)
     covered = sum(any(v.status == "covered" for v in d.verdicts) for d in devices)
+    exposed = sum(any(v.status == "exposed" for v in d.verdicts) for d in devices)
     if fmt == "json":
         meta.update({"date": on.isoformat(), "policies": [p.id for p in policies],
-                     "covered_devices": covered})
+                     "covered_devices": covered, "exposed_devices": exposed})
         text = render_json(devices, meta)
     else:
         text = render_csv(devices) if fmt == "csv" else render_table(devices)
     write_output(text, output)
-    sys.exit(1 if covered else 0)
+    sys.exit(1 if covered or exposed else 0)
 
 
 @click.command(context_settings=HELP_SETTINGS)

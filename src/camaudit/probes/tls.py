@@ -2,6 +2,8 @@
 
 Default certificates name their maker: ``CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,...``,
 ``CN=Dahua Device NVR CA, O=Zhejiang Dahua Technology Co.,Ltd.`` as issuer (facts §4.1, §4.2).
+The certificate's dates, signature hash, key and self-signature become observations too
+(``wire.tls``), for ``exposure`` to judge (expired, weak, self-signed).
 """
 
 from __future__ import annotations

@@ -94,6 +94,12 @@ def _firmware(directory: Path | None, negatives: Path | None) -> list[str]:
     return currency.verify_firmware_data(directory)
 
 
+def _exposure(directory: Path | None, negatives: Path | None) -> list[str]:
+    from camaudit import exposure
+
+    return exposure.verify(directory)
+
+
 def _lab_profiles(directory: Path | None, negatives: Path | None) -> list[str]:
     """Profiles have no semantic checks of their own: every file must parse (all of them are
     tried, so each broken file is one problem)."""
@@ -123,6 +129,7 @@ VERIFIERS: tuple[Verifier, ...] = (
     Verifier("screening", "screening", _screening),
     Verifier("risks", "risks", _risks),
     Verifier("firmware", "firmware", _firmware),
+    Verifier("exposure", "exposure", _exposure),
     Verifier("lab-profiles", "lab-profiles", _lab_profiles),
 )
 

@@ -20,10 +20,12 @@ MAGIC = b"DHIP"
 HEADER = struct.Struct("<I4sIIIIII")
 SEARCH_BODY = b'{"method":"DHDiscover.search","params":{"mac":"","uni":1}}\n'
 
-# deviceInfo member -> observation key.
+# deviceInfo member -> observation key. ``Init`` (newer firmware, facts §2.1) is passed on as
+# sent: no public source found says which value means "not initialised" (docs/exposure.md).
 FIELDS = {
     "DeviceType": "dhip.model", "DeviceClass": "dhip.class", "SerialNo": "dhip.serial",
     "Version": "dhip.firmware", "Vendor": "dhip.vendor", "Manufacturer": "dhip.manufacturer",
+    "Init": "dhip.init",
 }
 
 
@@ -77,7 +79,7 @@ def parse(data: bytes) -> DhipReply:
         return DhipReply(method, "", (), False, reason, framed)
     fields = []
     for key, raw in list(info.items())[:256]:
-        value = scalar(raw)
+        value = str(raw).lower() if isinstance(raw, bool) else scalar(raw)
         if value is not None:
             fields.append((str(key)[:64], value))
     mac = scalar(obj.get("mac")) or ""

@@ -83,4 +83,7 @@ def observations(reply: SadpReply, source: str) -> list[Observation]:
     dtype = reply.get("DeviceType")
     if dtype and dtype.isdigit():
         obs.append(Observation("sadp.device_type", dtype, source))
+    activated = reply.get("Activated")
+    if activated:  # "false": factory default, never given a password (facts §1.3)
+        obs.append(Observation("sadp.activated", activated, source))
     return obs
