@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 
-from camaudit.model import Device, Evidence, Port, Risk
+from camaudit.model import Currency, Device, Evidence, Exposure, Port, Risk
 from camaudit.reports import REPORTERS
 
 DEV = Device(ip="127.0.0.9", ports=(Port(80, "tcp", "http"),), maker="Dahua", brand="Lorex",
@@ -17,14 +17,22 @@ def test_csv_defuses_formulas() -> None:
     assert rows[0]["ports"] == "80/tcp" and rows[0]["relabeled"] == "true"
 
 
-def test_csv_lists_risks_last() -> None:
+def test_csv_adds_columns_at_the_end() -> None:
     risky = Device(ip="127.0.0.9", maker="Hikvision", risks=(
         Risk("CVE-2017-7921", "affected", "b"), Risk("CVE-2021-36260", "possible", "b")))
-    text = REPORTERS["csv"]([risky, DEV], {})
-    assert text.splitlines()[0].endswith(",first_seen,last_seen,risks")
+    behind = Device(ip="127.0.0.9/ch2", recorder="127.0.0.9", channel=2,
+                    segment_ip="192.168.254.3", currency=Currency("behind", "b"),
+                    exposures=(Exposure("telnet-open", "medium", "b"),))
+    text = REPORTERS["csv"]([risky, DEV, behind], {})
+    assert text.splitlines()[0].endswith(",first_seen,last_seen,risks,firmware_currency,"
+                                         "exposures,recorder,channel,segment_ip")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["risks"] == "CVE-2017-7921 affected;CVE-2021-36260 possible"
     assert rows[1]["risks"] == ""
+    assert (rows[2]["recorder"], rows[2]["channel"], rows[2]["segment_ip"]) == (
+        "127.0.0.9", "2", "192.168.254.3")
+    assert rows[2]["exposures"] == "telnet-open medium"
+    assert rows[2]["firmware_currency"] == "behind"
 
 
 def test_a_carriage_return_in_a_device_string_does_not_start_a_row() -> None:

@@ -346,3 +346,28 @@ def test_the_page_is_bounded_per_device() -> None:
     per_device = (MAX_ITEMS * (4 + 2 + 1) + 40) * (MAX_VALUE + 40)
     assert len(page) - len(small) < per_device
     assert "more entries of this device" in page
+
+
+def test_recorder_cameras_currency_and_exposures_are_shown_escaped() -> None:
+    from camaudit.model import Currency, Exposure
+
+    nvr = Device(ip="10.0.0.5", maker="Hikvision", firmware="V4.22.005",
+                 currency=Currency("behind", "<b>3</b> newer releases", latest="V4.30",
+                                   releases_behind=3, data_as_of="2026-12-02"),
+                 exposures=(Exposure("telnet-open", "medium", "<i>port 23</i>", "tcp/23"),))
+    cam = Device(ip="10.0.0.5/ch2", recorder="10.0.0.5", channel=2,
+                 segment_ip="192.168.254.3")
+    html = render([nvr, cam], {})
+    assert '<div class="card risky"><b>1</b>with exposure findings</div>' in html
+    assert "(behind, 3 release(s))" in html
+    details = html.split('id="device-0"', 1)[1].split("</details>", 1)[0]
+    assert "Firmware currency: <b>behind</b>. &lt;b&gt;3&lt;/b&gt; newer releases" in details
+    assert "Data as of 2026-12-02." in details
+    assert '<td class="mono">telnet-open</td><td>medium</td><td>&lt;i&gt;port 23&lt;/i&gt;' in details
+    cam_details = html.split('id="device-1"', 1)[1].split("</details>", 1)[0]
+    assert ('On channel 2 of recorder <span class="mono">10.0.0.5</span>, at '
+            '<span class="mono">192.168.254.3</span>') in cam_details
+    row = html.split('data-index="1"', 1)[1].split("</tr>", 1)[0]
+    assert "(192.168.254.3)" in row and "&#8627;" in row
+    assert ip_sort("10.0.0.5") < ip_sort("10.0.0.5/ch2") < ip_sort("10.0.0.5/ch10") \
+        < ip_sort("10.0.0.6")

@@ -39,3 +39,19 @@ def test_verbose_lists_what_devices_said_without_escapes() -> None:
     assert text.startswith("127.0.0.9 said (no rule matched):")
     assert "http.header.server = GoAhead-Webs" in text and "\x1b" not in text
     assert said([DEV]) == ""
+
+
+def test_cameras_behind_a_recorder_firmware_currency_and_exposure() -> None:
+    from camaudit.model import Currency, Exposure
+
+    nvr = Device(ip="10.0.0.5", maker="Hikvision", firmware="V4.22.005",
+                 currency=Currency("behind", "b", releases_behind=3),
+                 exposures=(Exposure("telnet-open", "medium", "port 23 open", "tcp/23"),))
+    cam = Device(ip="10.0.0.5/ch2", maker="Hikvision", recorder="10.0.0.5", channel=2,
+                 segment_ip="192.168.254.3", firmware="V5.5.6",
+                 currency=Currency("unknown", "no data for this series"))
+    text = REPORTERS["table"]([nvr, cam], {})
+    # long cells fold onto the next line of the same row
+    assert "V4.22.005 (behind, 3" in text and "release(s))" in text and "telnet-open" in text
+    assert "-> 10.0.0.5/ch2" in text and "@192.168.254.3" in text
+    assert "V5.5.6 (" not in text  # unknown currency is not shown as a status

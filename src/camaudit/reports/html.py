@@ -83,12 +83,17 @@ def status(d: Device) -> str:
 
 
 def ip_sort(ip: str) -> str:
-    """A text that sorts addresses numerically (IPv4 first), for the table's data-sort."""
+    """A text that sorts addresses numerically (IPv4 first), for the table's data-sort; a
+    camera behind a recorder (``<recorder>/ch<N>``) sorts right after its recorder."""
+    host, sep, channel = ip.partition("/ch")
     try:
-        addr = ipaddress.ip_address(ip)
+        addr = ipaddress.ip_address(host)
     except ValueError:
         return "2:" + ip
-    return f"{0 if addr.version == 4 else 1}:{int(addr):039d}"
+    suffix = f"/{int(channel):06d}" if sep and channel.isdigit() and len(channel) <= 6 else ""
+    if sep and not suffix:
+        return "2:" + ip
+    return f"{0 if addr.version == 4 else 1}:{int(addr):039d}{suffix}"
 
 
 def shorten(value: str, limit: int = MAX_VALUE) -> str:
@@ -245,7 +250,8 @@ def _bounded(d: Device) -> tuple[Device, int]:
         d, **text, hostnames=tuple(shorten(h) for h in head(d.hostnames)),
         ports=head(d.ports), verdicts=verdicts, evidence=head(d.evidence),
         errors=head(d.errors), screening=head(d.screening), egress=head(d.egress),
-        risks=head(d.risks), observations=head(d.observations)), cut
+        risks=head(d.risks), observations=head(d.observations),
+        exposures=head(d.exposures)), cut
 
 
 def _row(i: int, device: Device) -> dict[str, Any]:
@@ -261,6 +267,10 @@ def _row(i: int, device: Device) -> dict[str, Any]:
         "screening": finding_rows(f.to_json() for f in d.screening),
         "egress": egress_rows(e.to_json() for e in d.egress),
         "risks": risk_rows(r.to_json() for r in d.risks),
+        "exposures": [(shorten(x.id), shorten(x.severity), shorten(x.basis), shorten(x.source))
+                      for x in d.exposures],
+        "currency": None if d.currency is None else {
+            k: "" if v is None else shorten(str(v)) for k, v in d.currency.to_json().items()},
         "left_out": cut,
     }
 
@@ -307,6 +317,7 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "relabeled": [d for d in devices if d.relabeled],
         "screened": [r for r in rows if r["screening"]],
         "risky": [r for r in rows if r["risks"]],
+        "exposed": [r for r in rows if r["exposures"]],
         "egress": egress_summary(rows),
         "changes": _changes(meta.get("changes")),
         "rows": rows,

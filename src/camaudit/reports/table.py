@@ -50,13 +50,31 @@ def policy_summary(d: Device) -> str:
 def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
     return render_rows(
         f"camaudit: {len(devices)} device(s)",
-        ("IP", "Maker", "Brand", "Relabeled", "Model", "Type", "Conf.", "Ports", "Policy",
-         "Errors"),
-        ([d.ip, d.maker or "-", d.brand or "-", "yes" if d.relabeled else "",
-          d.model or "-", d.device_type or "-", f"{d.confidence:.2f}",
+        ("IP", "Maker", "Brand", "Relabeled", "Model", "Firmware", "Type", "Conf.", "Ports",
+         "Policy", "Exposure", "Errors"),
+        ([_address(d), d.maker or "-", d.brand or "-", "yes" if d.relabeled else "",
+          d.model or "-", _firmware(d), d.device_type or "-", f"{d.confidence:.2f}",
           ",".join(str(p.port) for p in d.ports), policy_summary(d),
+          ",".join(x.id for x in d.exposures),
           str(len(d.errors)) if d.errors else ""] for d in devices),
-        width=140)
+        width=160)
+
+
+def _address(d: Device) -> str:
+    """The IP, or for a camera behind a recorder, '-> <recorder>/ch<N> @<segment address>'."""
+    if d.recorder is None:
+        return d.ip
+    return f"-> {d.ip}" + (f" @{d.segment_ip}" if d.segment_ip else "")
+
+
+def _firmware(d: Device) -> str:
+    if not d.firmware:
+        return "-"
+    if d.currency is None or d.currency.status == "unknown":
+        return d.firmware
+    behind = (f", {d.currency.releases_behind} release(s)" if d.currency.releases_behind
+              else "")
+    return f"{d.firmware} ({d.currency.status}{behind})"
 
 
 def said(devices: Sequence[Device]) -> str:
