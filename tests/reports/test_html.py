@@ -363,7 +363,8 @@ def test_recorder_cameras_currency_and_exposures_are_shown_escaped() -> None:
     details = html.split('id="device-0"', 1)[1].split("</details>", 1)[0]
     assert "Firmware currency: <b>behind</b>. &lt;b&gt;3&lt;/b&gt; newer releases" in details
     assert "Data as of 2026-12-02." in details
-    assert '<td class="mono">telnet-open</td><td>medium</td><td>&lt;i&gt;port 23&lt;/i&gt;' in details
+    assert ('<td class="mono">telnet-open</td><td>medium</td><td>&lt;i&gt;port 23&lt;/i&gt;'
+            in details)
     cam_details = html.split('id="device-1"', 1)[1].split("</details>", 1)[0]
     assert ('On channel 2 of recorder <span class="mono">10.0.0.5</span>, at '
             '<span class="mono">192.168.254.3</span>') in cam_details
