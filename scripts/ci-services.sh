@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Services the test suite needs in CI: Debian's postgresql (a real server for the inventory
-# store tests), chromium (the HTML report is loaded headless) and iproute2 (namespace lab).
+# store tests), chromium (the HTML report is loaded headless), iproute2 (namespace lab) and
+# nmap (import nmap reads a live nmap run against the lab).
 # Installs them when missing (root, apt-get), starts a throwaway PostgreSQL cluster and prints,
 # on stdout, the one line to eval:
 #
@@ -14,6 +15,7 @@ missing=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nmap >/dev/null 2>&1 || missing+=(nmap)
 if ((${#missing[@]})); then
   echo "ci-services: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

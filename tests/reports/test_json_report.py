@@ -11,7 +11,8 @@ DEV = Device(ip="127.0.0.9", ports=(Port(80, "tcp", "http"),), maker="Dahua", br
 
 
 def test_registry_has_every_scan_format() -> None:
-    assert set(REPORTERS) == {"table", "json", "jsonl", "csv", "html"}
+    assert set(REPORTERS) == {"table", "json", "jsonl", "csv", "html", "ocsf", "cyclonedx",
+                              "netbox"}
 
 
 

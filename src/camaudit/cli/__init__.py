@@ -23,6 +23,7 @@ from camaudit.cli.check import check, report
 from camaudit.cli.discover import discover
 from camaudit.cli.egress import egress
 from camaudit.cli.identify import identify
+from camaudit.cli.importer import import_
 from camaudit.cli.inventory import inventory
 from camaudit.cli.lab import demo, lab
 from camaudit.cli.output import HELP_SETTINGS
@@ -101,6 +102,7 @@ def cli() -> None:
 for command in (scan, identify, rules, discover, check, egress, inventory, report, screen, lab,
                 demo):
     cli.add_command(command)
+cli.add_command(import_)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from camaudit.formats import cyclonedx, netbox, ocsf
 from camaudit.model import Device
 from camaudit.reports import csv_report, html, json_report, table
 
@@ -16,4 +17,7 @@ REPORTERS: dict[str, Reporter] = {
     "jsonl": json_report.render_lines,
     "csv": csv_report.render,
     "html": html.render,
+    "ocsf": ocsf.render,
+    "cyclonedx": cyclonedx.render,
+    "netbox": netbox.render,
 }
