@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from camaudit.depth.channels import Channel
 from camaudit.depth.run import Depth
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.pacing import PacedTransport, Pacer
+from camaudit.net.sweep import fd_budget, sweep
 from camaudit.net.transport import (
     AsyncioTransport,
     BudgetTransport,
@@ -45,6 +47,8 @@ PORTS_SOURCE = "tcp connect"
 HOST_BYTE_BUDGET = 4 * 1024 * 1024
 
 Progress = Callable[[str], None]
+Sink = Callable[["HostResult"], None]
+SWEEP_IN_FLIGHT = 1024  # sockets the connect sweep keeps open at once (fd limit permitting)
 # Depth after a host's probes (``camaudit.depth.run.deepen`` bound to its options): called with
 # the host's address, ports, observations and its own (budgeted) transport.
 Deepen = Callable[[str, tuple[Port, ...], tuple[Observation, ...], Transport], Awaitable[Depth]]
@@ -141,10 +145,13 @@ async def _probe(index: int, probe: Probe, ip: str, port: int, transport: Transp
 
 
 async def _host_work(ip: str, ports: list[int], transport: Transport, probes: list[Probe],
-                     io_timeout: float, state: _HostState) -> None:
-    async with asyncio.TaskGroup() as tg:
-        for port in ports:
-            tg.create_task(_connect(ip, port, transport, io_timeout, state))
+                     io_timeout: float, state: _HostState, swept: bool = False) -> None:
+    if swept:  # the connect sweep found these open already
+        state.open_ports.update(ports)
+    else:
+        async with asyncio.TaskGroup() as tg:
+            for port in ports:
+                tg.create_task(_connect(ip, port, transport, io_timeout, state))
     async with asyncio.TaskGroup() as tg:
         for port in sorted(state.open_ports):
             for index, probe in enumerate(probes):
@@ -154,16 +161,18 @@ async def _host_work(ip: str, ports: list[int], transport: Transport, probes: li
 
 async def scan_host(ip: str, ports: list[int], transport: Transport, probes: list[Probe], *,
                     io_timeout: float, host_timeout: float,
-                    pacer: Pacer | None = None, deepen: Deepen | None = None) -> HostResult:
+                    pacer: Pacer | None = None, deepen: Deepen | None = None,
+                    swept: bool = False) -> HostResult:
     """Scan one host within ``host_timeout`` (plus the time ``pacer`` made it wait), then
-    ``deepen`` it within the same time and byte budget; on timeout keep what was gathered."""
+    ``deepen`` it within the same time and byte budget; on timeout keep what was gathered.
+    ``swept``: ``ports`` are the open ones, found by the connect sweep."""
     state = _HostState()
     budget = BudgetTransport(transport, HOST_BYTE_BUDGET)
     try:
         async with asyncio.timeout(host_timeout) as deadline:
             if pacer is not None:
                 pacer.watch(ip, deadline)
-            await _host_work(ip, ports, budget, probes, io_timeout, state)
+            await _host_work(ip, ports, budget, probes, io_timeout, state, swept)
             if deepen is not None and state.open_ports:
                 probed = state.result(ip)
                 state.depth = await deepen(ip, probed.ports, probed.observations, budget)
@@ -181,13 +190,19 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
                progress: Progress | None = None,
                probes: Mapping[str, Probe] | None = None,
                rate: float | None = None, pacer: Pacer | None = None,
-               deepen: Deepen | None = None) -> list[HostResult]:
+               deepen: Deepen | None = None, on_result: Sink | None = None
+               ) -> list[HostResult]:
     """Scan ``ips`` on ``ports``; results in input order, hosts with nothing to say omitted.
 
     ``progress`` is called with each host's IP when that host is done. ``probes`` replaces the
     built-in registry (``default_probes(banner_wait=...)``). ``rate`` caps connection starts
     per second (``pacer``: the same with a given clock, for tests). ``deepen`` runs on each
-    host with an open port after its probes (device depth).
+    host with an open port after its probes (device depth). With ``on_result``, each host's
+    result goes there as soon as it is done (in completion order) and none is kept: the list
+    returned is empty, and memory stays flat however many hosts there are.
+
+    On the real network without a rate, the ports are found by the connect sweep
+    (``net.sweep``) and only hosts with an open port get probes.
     """
     if pacer is None and rate is not None:
         pacer = Pacer(rate)
@@ -197,21 +212,76 @@ async def scan(ips: list[str], ports: list[int], transport: Transport, *,
                    else default_probes(banner_wait=banner_wait)).values())
     port_list = list(dict.fromkeys(ports))
     hosts = list(dict.fromkeys(ips))
-    pending = iter(hosts)
     done: dict[str, HostResult] = {}
 
-    async def worker() -> None:
-        for ip in pending:
-            done[ip] = await scan_host(ip, port_list, limited, active, io_timeout=timeout,
-                                       host_timeout=host_timeout, pacer=pacer,
-                                       deepen=deepen)
-            if progress is not None:
-                progress(ip)
+    def keep(result: HostResult) -> None:
+        if not (result.ports or result.errors):
+            return
+        if on_result is not None:
+            on_result(result)
+        else:
+            done[result.ip] = result
 
-    async with asyncio.TaskGroup() as tg:
-        for _ in range(min(len(hosts), concurrency)):
-            tg.create_task(worker())
-    return [r for ip in hosts if (r := done[ip]).ports or r.errors]
+    async def one(ip: str, host_ports: list[int], swept: bool) -> None:
+        if host_ports:
+            keep(await scan_host(ip, host_ports, limited, active, io_timeout=timeout,
+                                 host_timeout=host_timeout, pacer=pacer, deepen=deepen,
+                                 swept=swept))
+        if progress is not None:
+            progress(ip)
+
+    if pacer is None and isinstance(transport, AsyncioTransport):
+        await _swept(hosts, port_list, one, concurrency, timeout)
+    else:
+        pending = iter(hosts)
+
+        async def worker() -> None:
+            for ip in pending:
+                await one(ip, port_list, False)
+
+        async with asyncio.TaskGroup() as tg:
+            for _ in range(min(len(hosts), concurrency)):
+                tg.create_task(worker())
+    return [done[ip] for ip in hosts if ip in done]
+
+
+async def _swept(hosts: Sequence[str], ports: list[int],
+                 one: Callable[[str, list[int], bool], Awaitable[None]], concurrency: int,
+                 timeout: float) -> None:
+    """The connect sweep in a thread; hosts go to ``concurrency`` probing workers as their
+    ports resolve. Cancelled (Ctrl-C), the sweep stops too."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, tuple[int, ...]] | None] = asyncio.Queue()
+    stop = threading.Event()
+    in_flight, notice = fd_budget(SWEEP_IN_FLIGHT)
+    if notice:
+        log.warning("%s", notice)
+
+    def on_host(ip: str, open_ports: tuple[int, ...]) -> None:
+        if not stop.is_set():
+            loop.call_soon_threadsafe(queue.put_nowait, (ip, open_ports))
+
+    def run() -> None:
+        try:
+            sweep(hosts, ports, on_host, timeout=timeout, in_flight=in_flight, stop=stop)
+        finally:
+            if not stop.is_set():
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    async def worker() -> None:
+        while (item := await queue.get()) is not None:
+            await one(item[0], list(item[1]), True)
+        queue.put_nowait(None)  # the end, for the next worker
+
+    thread = threading.Thread(target=run, name="camaudit-sweep", daemon=True)
+    thread.start()
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for _ in range(max(1, min(len(hosts), concurrency))):
+                tg.create_task(worker())
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join)
 
 
 def run_scan(ips: list[str], ports: list[int], transport: Transport | None = None, *,
