@@ -122,10 +122,12 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
     hik = [("CVE-2021-36260", "possible")]
     assert got == {
         ("axis", None): (None, []),
-        ("dahua-ipc", "IPC-HDW5421S"): (
-            "2.400.0.8", [("CVE-2021-33044", "possible"), ("CVE-2021-33045", "possible")]),
-        ("dahua-ipc", "IPC-HFW2228M-I1-V2"): ("2.400.0.8", [("CVE-2022-30563", "possible")]),
-        ("dahua-nvr", None): (None, []),  # no model: the Dahua rules name series
+        # DHIP's Version carries no build date: possible (the CGI version string has one)
+        ("dahua-ipc", "IPC-HDW5421S"): ("2.800.0000016.0.R", [("CVE-2021-33044", "possible"),
+                                                              ("CVE-2021-33045", "possible")]),
+        ("dahua-ipc", "IPC-HFW2228M-I1-V2"): ("2.800.0000016.0.R",
+                                              [("CVE-2022-30563", "possible")]),
+        ("dahua-nvr", "NVR4216-4KS2"): ("4.001.0000000.3.R", []),  # in no CVE's series
         ("dahua-oem", None): ("2.800.030000000.3.R", []),
         ("hikvision-ipc", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
         ("hikvision-ipc", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),
@@ -136,9 +138,10 @@ def test_discover_devices_on_the_lab_replies_carry_risks(monkeypatch: pytest.Mon
         ("hikvision-nvr", "DS-7804HQH-K1"): ("V3.5.38build 191215", hik),
         ("hikvision-oem", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
         ("hikvision-oem", "DS-2CD2385G1-I"): ("V5.5.6build 180326", hik),
+        ("hikvision-unactivated", "DS-2CD2320D-I"): ("V5.5.6build 180326", hik),
         ("xiongmai-dvr", None): (None, []),
     }
     dahua = next(d for d in devices if truth[d.ip] == ("dahua-ipc", "IPC-HDW5421S"))
     assert dahua.risks[0].basis == (
-        "maker Dahua, model IPC-HDW5421S in series IPC-HX5xxx, firmware 2.400.0.8 carries no "
-        "build date (affected: built before 2021-06-01)")
+        "maker Dahua, model IPC-HDW5421S in series IPC-HX5xxx, firmware 2.800.0000016.0.R "
+        "carries no build date (affected: built before 2021-06-01)")

@@ -47,7 +47,9 @@ def test_challenges_name_scheme_realm_and_a_fresh_nonce() -> None:
     assert value.startswith("Digest ") and params is not None
     assert params["realm"] == "camaudit-lab" and params["qop"] == "auth"
     assert params["algorithm"] == "MD5" and params["opaque"] == guard.opaque
-    assert params["nonce"] == guard.nonce(NOW) != guard.nonce(NOW + 1)
+    assert params["nonce"] != guard.nonce(NOW)  # a fresh nonce per challenge
+    assert guard.check(DIGEST, "GET", URI, _authorization(guard, nonce=params["nonce"]),
+                       now=NOW) == (True, False)
     assert "stale" not in params
     assert parse_params(guard.challenge(DIGEST, stale=True).removeprefix("Digest ")) is not None
     assert guard.challenge(DIGEST, stale=True).endswith(", stale=true")
@@ -57,13 +59,14 @@ def test_challenges_name_scheme_realm_and_a_fresh_nonce() -> None:
 
 def test_valid_digest_is_accepted_once_per_nonce_count() -> None:
     guard = Guard()
-    header = _authorization(guard)
+    nonce = guard.nonce(NOW)
+    header = _authorization(guard, nonce=nonce)
     assert guard.check(DIGEST, "GET", URI, header, NOW) == (True, False)
     assert guard.check(DIGEST, "GET", URI, header, NOW) == (False, False)  # replayed nc
-    assert guard.check(DIGEST, "GET", URI, _authorization(guard, nc="00000002"), NOW) == \
-        (True, False)
-    assert guard.check(DIGEST, "GET", URI, _authorization(guard, nc="00000001"), NOW) == \
-        (False, False)
+    assert guard.check(DIGEST, "GET", URI, _authorization(guard, nc="00000002", nonce=nonce),
+                       NOW) == (True, False)
+    assert guard.check(DIGEST, "GET", URI, _authorization(guard, nc="00000001", nonce=nonce),
+                       NOW) == (False, False)
 
 
 @pytest.mark.parametrize("change", [
@@ -173,7 +176,13 @@ def test_hostile_headers_never_raise() -> None:
     ({"scheme": "digest", "realm": "r", "user": "", "password": "p"}, "user"),
     ({"scheme": "digest", "realm": "r", "user": "u", "password": "p\u00e9"}, "password"),
     ({"scheme": "digest", "realm": 'a"b', "user": "u", "password": "p"}, "realm"),
-    ({"scheme": "digest", "realm": "{ip}", "user": "u", "password": "p"}, "realm"),
+    ({"scheme": "digest", "realm": "a{b", "user": "u", "password": "p"}, "realm"),
+    ({"scheme": "digest", "realm": "r", "user": "u", "password": "p",
+      "challenge": 'Digest realm="{realm}"'}, "challenge"),
+    ({"scheme": "digest", "realm": "r", "user": "u", "password": "p",
+      "challenge": 'Digest realm="{realm}", nonce="{nonce}", x="{other}"'}, "challenge"),
+    ({"scheme": "basic", "realm": "r", "user": "u", "password": "p",
+      "challenge": 'Digest realm="{realm}", nonce="{nonce}"'}, "challenge"),
     ({"scheme": "basic", "realm": "r", "user": "u:v", "password": "p"}, "user"),
     ({"scheme": "basic", "realm": "r", "user": "u", "password": "p", "extra": 1}, "extra"),
 ])

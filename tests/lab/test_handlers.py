@@ -183,3 +183,63 @@ def test_protected_routes_challenge_and_check_credentials(tmp_path: Path, run_la
     assert {r["method"] for r in lines} == {"GET", "HEAD"}
     text = (tmp_path / "log.jsonl").read_text()
     assert password not in text and "Authorization" not in text and "Basic" not in text
+
+
+def _digest(challenge: str, method: str, uri: str) -> str:
+    from camaudit.lab import LAB_PASSWORD, LAB_USER
+    from camaudit.lab.auth import digest_response, parse_params
+
+    p = parse_params(challenge.removeprefix("Digest ")) or {}
+    spec = AuthSpec("digest", p["realm"], LAB_USER, LAB_PASSWORD)
+    response = digest_response(spec, method, uri, p["nonce"], "00000001", "c0ffee")
+    extra = f', opaque="{p["opaque"]}"' if "opaque" in p else ""
+    return (f'Digest username="{LAB_USER}", realm="{p["realm"]}", nonce="{p["nonce"]}", '
+            f'uri="{uri}", qop=auth, nc=00000001, cnonce="c0ffee", '
+            f'response="{response}"{extra}')
+
+
+def test_guarded_depth_endpoints(run_lab: Any, exchange: Any) -> None:
+    devices = plan(NET, None, ["hikvision-ipc", "dahua-nvr", "hikvision-nvr"])
+    seen: dict[str, bytes] = {}
+
+    async def get(ip: str, uri: str, method: str = "GET") -> tuple[bytes, bytes]:
+        first = await exchange(ip, 80, f"{method} {uri} HTTP/1.1\r\n\r\n".encode())
+        line = next(x for x in first.split(b"\r\n") if x.startswith(b"WWW-Authenticate: "))
+        challenge = line.split(b": ", 1)[1].decode()
+        auth = (_digest(challenge, method, uri) if challenge.startswith("Digest") else
+                "Basic " + base64.b64encode(b"lab-operator:lab-screening-pw").decode())
+        second = await exchange(ip, 80, f"{method} {uri} HTTP/1.1\r\nAuthorization: {auth}"
+                                        "\r\n\r\n".encode())
+        return first, second
+
+    async def body(by: dict[str, LabDevice]) -> None:
+        hik, nvr, dahua = by["hikvision-ipc"], by["hikvision-nvr"], by["dahua-nvr"]
+        seen["hik 401"], seen["hik info"] = await get(hik.ip, "/ISAPI/System/deviceInfo")
+        _, seen["hik put"] = await get(hik.ip, "/ISAPI/System/deviceInfo", "PUT")
+        seen["nvr 401"], seen["nvr channels"] = await get(
+            nvr.ip, "/ISAPI/ContentMgmt/InputProxy/channels")
+        _, seen["dahua cameras"] = await get(
+            dahua.ip, "/cgi-bin/LogicDeviceManager.cgi?action=getCameraAll")
+        soap = (b'<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-'
+                b'envelope" xmlns:d="http://www.onvif.org/ver10/device/wsdl"><s:Body>'
+                b"<d:GetSystemDateAndTime/></s:Body></s:Envelope>")
+        seen["onvif"] = await exchange(hik.ip, 80, b"POST /onvif/device_service HTTP/1.1\r\n"
+                                       b"Content-Length: " + str(len(soap)).encode() +
+                                       b"\r\n\r\n" + soap)
+
+    run_lab(devices, None, body)
+    by = {d.profile: d for d in devices}
+    assert seen["hik 401"].startswith(b"HTTP/1.0 401 Unauthorized\r\nDate: ")
+    assert b"\r\nServer: App-webs/\r\n" in seen["hik 401"]
+    assert b'WWW-Authenticate: Digest qop="auth", realm="IP Camera(C' in seen["hik 401"]
+    assert seen["hik info"].startswith(b"HTTP/1.0 200 OK\r\n")
+    assert f"<serialNumber>{by['hikvision-ipc'].serial}</serialNumber>".encode() in \
+        seen["hik info"]
+    assert b"<firmwareVersion>V5.5.6</firmwareVersion>" in seen["hik info"]
+    assert seen["hik put"].startswith(b"HTTP/1.0 405 Method Not Allowed\r\n")
+    assert b'WWW-Authenticate: Basic realm="hikvision"' in seen["nvr 401"]
+    assert seen["nvr channels"].count(b"<InputProxyChannel>") == 3
+    assert b"<ipAddress>192.168.254.2</ipAddress>" in seen["nvr channels"]
+    assert seen["dahua cameras"].count(b".DeviceInfo.SerialNo=") == 2
+    assert seen["onvif"].startswith(b"HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml")
+    assert b"GetSystemDateAndTimeResponse" in seen["onvif"]

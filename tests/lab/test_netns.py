@@ -34,7 +34,7 @@ def test_every_command_stays_inside_lab_namespaces() -> None:
 
 def test_plan_has_one_device_per_discovery_profile_plus_routed() -> None:
     devices = netns.plan_netns()
-    local = [d for d in devices if not d.routed]
+    local = [d for d in devices if not d.routed and d.behind is None]
     assert sorted(d.device.profile for d in local) == netns.discovery_profiles()
     assert {d.device.ip.rsplit(".", 1)[0] for d in local} == {netns.SEGMENT}
     (routed,) = [d for d in devices if d.routed]
@@ -112,6 +112,9 @@ def test_discover_finds_every_lab_device(lab: tuple[list[netns.NetnsDevice], Hos
     devices, _ = lab
     found = {str(d["ip"]): d for d in discover("--wait", "2")}
     for nd in devices:
+        if nd.behind is not None:  # on its recorder's own segment: discovery never sees it
+            assert nd.device.segment_ip not in found
+            continue
         if nd.routed:
             assert nd.device.ip not in found  # multicast does not cross the router
             continue
@@ -133,7 +136,7 @@ def test_scan_iface_alone_discovers_and_merges(
                                "json", "--timeout", "0.5", "--host-timeout", "5")
     assert done.returncode == 1, done.stderr  # Hikvision and Dahua devices are covered
     found = {d["ip"]: d for d in json.loads(done.stdout)["devices"]}
-    local = [nd for nd in devices if not nd.routed]
+    local = [nd for nd in devices if not nd.routed and nd.behind is None]
     assert set(found) == {nd.device.ip for nd in local}
     for nd in local:
         assert_identity(found, nd)
@@ -147,8 +150,8 @@ def test_passive_listen_records_announcements(
         lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
     devices, _ = lab
     found = {d["ip"]: d for d in discover("--passive", "--listen", "3", "--no-mdns")}
-    announcers = [nd for nd in devices if not nd.routed and nd.device.profile in
-                  ("hikvision-ipc", "dahua-ipc", "axis")]
+    announcers = [nd for nd in devices if not nd.routed and nd.behind is None
+                  and nd.device.profile in ("hikvision-ipc", "dahua-ipc", "axis")]
     for nd in announcers:
         d = found[nd.device.ip]
         assert d["maker"] == nd.device.maker
@@ -175,6 +178,65 @@ def test_no_discovery_traffic_reached_the_host(
         lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
     discover("--wait", "1", "--no-mdns")
     assert lab[1].count() == 0
+
+
+def test_cameras_behind_a_recorder_get_their_own_segment() -> None:
+    devices = netns.plan_netns()
+    cameras = [d for d in devices if d.behind is not None]
+    recorders = {d.namespace: d for d in devices if d.namespace in {c.behind for c in cameras}}
+    assert {r.device.profile for r in recorders.values()} == {"hikvision-nvr", "dahua-nvr"}
+    assert all(r.serves for r in recorders.values()) and all(c.serves for c in cameras)
+    cmds = netns.build_commands(devices)
+    for camera in cameras:
+        # the camera's link is a port of the recorder's seg0 bridge, not of any lab segment
+        assert ["ip", "-n", camera.behind, "link", "set", f"v{devices.index(camera)}",
+                "master", "seg0", "up"] in cmds
+        assert ["ip", "-n", camera.namespace, "addr", "add", f"{camera.device.segment_ip}/24",
+                "dev", "eth0"] in cmds
+    for cmd in cmds:  # nothing routes to a recorder's segment, and no one forwards into it
+        assert "ip_forward=1" not in cmd or cmd[3] == netns.ROUTER_NS
+        if cmd[:4] == ["ip", "-n", netns.ROUTER_NS, "route"]:
+            raise AssertionError(cmd)
+
+
+def _in_ns(namespace: str, code: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=SRC)
+    return subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", code],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+_FETCH = """
+import base64, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] if len(sys.argv) > 1 else URL)
+req.add_header("Authorization", "Basic " + base64.b64encode(b"lab-operator:lab-screening-pw")
+               .decode())
+print(urllib.request.urlopen(req, timeout=5).read().decode())
+"""
+_CONNECT = """
+import socket
+try:
+    socket.create_connection((HOST, 80), timeout=2).close()
+    print("reached")
+except OSError as e:
+    print("unreachable", e)
+"""
+
+
+@needs_root
+def test_cameras_behind_a_recorder_are_named_by_it_but_not_reachable(
+        lab: tuple[list[netns.NetnsDevice], HostCapture]) -> None:
+    devices, _ = lab
+    nvr = next(nd for nd in devices if nd.device.profile == "hikvision-nvr" and not nd.routed)
+    cameras = [nd for nd in devices if nd.behind == nvr.namespace]
+    url = f"http://{nvr.device.ip}/ISAPI/ContentMgmt/InputProxy/channels"
+    listed = _in_ns(netns.SCAN_NS, f"URL = {url!r}\n" + _FETCH)
+    assert listed.returncode == 0, listed.stderr
+    for camera in cameras:
+        assert f"<ipAddress>{camera.device.segment_ip}</ipAddress>" in listed.stdout
+        assert f"<serialNumber>{camera.device.serial}</serialNumber>" in listed.stdout
+        host = f"HOST = {camera.device.segment_ip!r}\n"
+        assert _in_ns(netns.SCAN_NS, host + _CONNECT).stdout.startswith("unreachable")
+        assert _in_ns(nvr.namespace, host + _CONNECT).stdout.startswith("reached")
 
 
 @needs_root

@@ -68,8 +68,11 @@ def test_route_lookup_exact_query_path_prefix_default() -> None:
     http = load_profiles()["hikvision-ipc"].services[0]
     cap = http.reply_for("/ISAPI/Security/sessionLogin/capabilities?username=admin")
     assert cap is not None and cap.status == 200
-    deny = http.reply_for("/ISAPI/System/deviceInfo")
-    assert deny is not None and deny.status == 401
+    deny = http.reply_for("/ISAPI/Streaming/channels")
+    assert deny is not None and deny.status == 401 and http.auth_for("/ISAPI/x") is None
+    guarded = http.route_for("/ISAPI/System/deviceInfo")
+    assert guarded is not None and guarded.auth is not None and guarded.methods == ("GET",)
+    assert guarded.unauthorized is not None and guarded.unauthorized.status == 401
     missing = http.reply_for("/nothing/here?x=1")
     assert missing is not None and missing.status == 404
 

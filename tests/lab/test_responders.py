@@ -15,7 +15,8 @@ from camaudit.wire import dahua_legacy, dhip, dvrip, sadp, ssdp, wsd
 def responder(profile: str, model: str | None = None) -> Responder:
     p = load_profiles()[profile]
     dev = LabDevice("10.213.0.14", "44:47:cc:a9:af:2e", profile, p.maker, p.brand,
-                    model or (p.models[0] if p.models else None), "SERIAL123", p.ports)
+                    model or (p.models[0] if p.models else None), "SERIAL123", p.ports,
+                    p.device_type, p.firmware)
     return Responder(p, dev)
 
 
@@ -109,3 +110,27 @@ def test_onvif_reply_answers_the_two_preauth_calls_only() -> None:
         assert raw.startswith(b"HTTP/1.1 200 OK")
         assert m.onvif_answered(raw.partition(b"\r\n\r\n")[2], call)
     assert r.onvif_reply(b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400")
+
+
+def test_firmware_and_activation_in_discovery_replies() -> None:
+    unactivated = sadp.parse(responder("hikvision-unactivated").answer(
+        "sadp", sadp.build_probe("ABCD-1234")) or b"")
+    assert unactivated.get("Activated") == "false"
+    assert unactivated.get("SoftwareVersion") == "V5.5.6build 180326"
+    assert sadp.parse(responder("hikvision-ipc").answer(
+        "sadp", sadp.build_probe("ABCD-1234")) or b"").get("Activated") == "true"
+    reply = dhip.parse(responder("dahua-ipc").answer("dhip", dhip.build_search()) or b"")
+    assert reply.get("Version") == "2.800.0000016.0.R"
+
+
+def test_onvif_reply_answers_over_the_namespace_labs_tcp_port() -> None:
+    body = (b'<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"'
+            b' xmlns:d="http://www.onvif.org/ver10/device/wsdl"><s:Body><d:GetServices/>'
+            b"</s:Body></s:Envelope>")
+    request = (b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+    reply = responder("dahua-ipc").onvif_reply(request)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and m.onvif_answered(
+        reply.split(b"\r\n\r\n", 1)[1], "GetServices")
+    assert responder("dahua-ipc").onvif_reply(b"GET / HTTP/1.1\r\n\r\n").startswith(
+        b"HTTP/1.1 400 ")

@@ -72,7 +72,7 @@ def test_replies_and_log(tmp_path: Path, run_lab: Any, exchange: Any, records: A
     assert b'"/doc/page/login.asp?_" + (new Date()).getTime();' in seen["hik /"]
     assert b'<SessionLoginCap xmlns="http://www.hikvision.com/ver20/XMLSchema">' in seen["hik cap"]
     assert seen["hik isapi"].startswith(b"HTTP/1.0 401 Unauthorized\r\n")
-    assert b'WWW-Authenticate: Digest realm="IP Camera(C' in seen["hik isapi"]
+    assert b'WWW-Authenticate: Digest qop="auth", realm="IP Camera(C' in seen["hik isapi"]
     head, body = seen["dahua /"].split(b"\r\n\r\n", 1)
     names = [line.split(b":")[0] for line in head.split(b"\r\n")[1:]]
     assert names == [b"CONNECTION", b"CONTENT-LENGTH", b"CACHE-CONTROL", b"CONTENT-TYPE",
@@ -81,7 +81,7 @@ def test_replies_and_log(tmp_path: Path, run_lab: Any, exchange: Any, records: A
     assert int(dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:])[b"CONTENT-LENGTH"]) \
         == len(body)
     serial = by["dahua-ipc"].serial
-    assert f'Digest realm="Login to {serial}"'.encode() in seen["dahua cgi"]
+    assert f'Digest realm="Login to {serial}", '.encode() in seen["dahua cgi"]
     assert b"uc-httpd 1.0.0" in seen["xm"] and b"<title>NETSurveillance WEB</title>" in seen["xm"]
     assert seen["banner"] == b"\0\0\0\x10\0\0\0\x1e\0\0\0\x1e\0\0\0\0"
     options = seen["options"].decode()

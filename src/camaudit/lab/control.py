@@ -24,7 +24,7 @@ from pathlib import Path
 
 import camaudit
 from camaudit.errors import LabError
-from camaudit.lab.plan import DEFAULT_NET, LabDevice, plan
+from camaudit.lab.plan import DEFAULT_NET, LabDevice, plan, with_cameras
 from camaudit.lab.server import serve_until_signal
 
 READY_TIMEOUT = 60.0
@@ -109,7 +109,9 @@ def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | N
        log: Path | None = None, state_path: Path | None = None, background: bool = False,
        include_hostile: bool = False, *,
        on_ready: Callable[[list[LabDevice]], None] | None = None) -> list[LabDevice]:
-    """Start a lab of ``count`` devices on ``net`` (see ``plan.plan``); return its ground truth.
+    """Start a lab of ``count`` devices on ``net`` (see ``plan.plan``); return the ground truth
+    of the devices on addresses. The state file, and so ``list_devices``, also holds the cameras
+    behind recorders (``plan.with_cameras``), which the loopback lab does not run.
 
     ``background``: spawn a detached server process, wait until every socket is bound, write
     the state file and return. Otherwise serve in this process until SIGINT/SIGTERM (the state
@@ -125,20 +127,21 @@ def up(net: str = DEFAULT_NET, count: int | None = None, profiles: list[str] | N
     if state is not None:
         path.unlink(missing_ok=True)
     devices = plan(net, count, profiles, include_hostile=include_hostile)
+    everything = with_cameras(devices)
     log = None if log is None else log.resolve()
     if background:
-        _write_state(path, _spawn(devices, log), devices, log)
+        _write_state(path, _spawn(everything, log), everything, log)
         if on_ready is not None:
             on_ready(devices)
         return devices
 
     def ready() -> None:
-        _write_state(path, os.getpid(), devices, log)
+        _write_state(path, os.getpid(), everything, log)
         if on_ready is not None:
             on_ready(devices)
 
     try:
-        asyncio.run(serve_until_signal(devices, log, ready))
+        asyncio.run(serve_until_signal(everything, log, ready))
     finally:
         current = _read_state(path)
         if current is not None and current.pid == os.getpid():

@@ -1,10 +1,13 @@
-"""Connection handlers of the lab: HTTP(S), RTSP, banner/silent ports and hostile behaviours.
+"""Connection handlers of the lab: HTTP(S), RTSP, DVRIP, banner/silent ports and hostile
+behaviours.
 
 Each accepted connection is served by ``handle()``, which never raises for anything a client
 sends: reads are bounded in size and time, garbage closes the connection. Every request is
 logged as one JSON line ``{"ip", "port", "proto", "method", "path"}``:
 
-* ``http``/``https``/``rtsp`` with the request's method and target;
+* ``http``/``https``/``rtsp`` with the request's method and target (an ONVIF POST's body is
+  read, never logged: lab/onvif.py);
+* ``dvrip`` with the message id as method and an empty path (lab/dvrip_service.py);
 * ``tcp CONNECT ""`` for a connection that sent nothing (a port scan, a banner grab);
 * ``tcp DATA <hex of the first 64 bytes>`` for bytes sent to a banner or silent port, or to a
   hostile port that did not get a parseable request;
@@ -23,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from camaudit.lab import onvif
 from camaudit.lab.auth import Guard
+from camaudit.lab.dvrip_service import DvripSession, read_message
 from camaudit.lab.profiles import Reply, Service
 from camaudit.lab.render import (
     MAX_HEAD,
@@ -32,6 +37,7 @@ from camaudit.lab.render import (
     parse_head,
     request_values,
 )
+from camaudit.lab.specs import OnvifSpec
 
 MAX_DISCARD = 1 << 20  # bytes read and thrown away per connection on banner/silent/slow ports
 MAX_RTSP_BODY = 64 * 1024
@@ -84,6 +90,7 @@ class Endpoint:
     log: RequestLog
     timeouts: Timeouts
     guard: Guard = field(default_factory=Guard)  # Digest nonces of this port (lab/auth.py)
+    onvif: OnvifSpec | None = None  # this port answers the ONVIF services (lab/onvif.py)
 
     def record(self, proto: str, method: str, path: str) -> None:
         self.log.write(self.ip, self.service.port, proto, method, path)
@@ -186,6 +193,8 @@ async def handle(ep: Endpoint, conn: Conn) -> None:
         await _http(ep, conn)
     elif ep.service.kind == "rtsp":
         await _rtsp(ep, conn)
+    elif ep.service.kind == "dvrip":
+        await _dvrip(ep, conn)
     else:
         await _raw(ep, conn)
 
@@ -243,18 +252,27 @@ async def _http(ep: Endpoint, conn: Conn) -> None:
     ep.record(ep.service.kind, req.method, req.target)
     if not req.valid or not data.endswith(b"\r\n\r\n"):
         return
+    if ep.onvif is not None and req.method == "POST" and req.path in onvif.PATHS:
+        await _onvif(ep, conn, req.path, req.header("Content-Length"))
+        return
     reply = ep.service.reply_for(req.target)
     if reply is None:
         return
     values = {**ep.values, **request_values()}
     auth = ep.service.auth_for(req.target)
     if auth is not None:
+        auth = auth.for_device(ep.values)
         ok, stale = ep.guard.check(auth, req.method, req.target, req.header("Authorization"))
         if not ok:
-            challenge = _challenge(reply.version, ep.guard.challenge(auth, stale=stale))
-            await conn.send(_reply_bytes(challenge, values, req.method == "HEAD"),
+            values["challenge"] = ep.guard.challenge(auth, stale=stale)
+            refusal = ep.service.unauthorized_for(req.target) or _challenge(
+                reply.version, values["challenge"])
+            await conn.send(_reply_bytes(refusal, values, req.method == "HEAD"),
                             ep.timeouts.write)
             return
+    if not ep.service.allows(req.target, req.method):
+        reply = Reply(405, "Method Not Allowed", reply.version,
+                      ("Content-Length: {content_length}", "Connection: close"), b"", False)
     if ep.service.behaviour in ("endless_body", "endless_header"):
         await _endless(ep, conn, reply, values)
         return
@@ -288,6 +306,49 @@ async def _rtsp(ep: Endpoint, conn: Conn) -> None:
             await _endless(ep, conn, reply, values)
             return
         await conn.send(_reply_bytes(reply, values, False), ep.timeouts.write)
+
+
+async def _onvif(ep: Endpoint, conn: Conn, path: str, length_header: str | None) -> None:
+    """Read the SOAP body (at most ``onvif.MAX_BODY`` bytes) and answer it."""
+    length = (length_header or "").strip()
+    if not (length.isascii() and length.isdigit()) or int(length) > onvif.MAX_BODY:
+        return
+    body = bytearray(conn.pending[:int(length)])
+    conn.pending = b""
+    try:
+        async with asyncio.timeout(ep.timeouts.head):
+            while len(body) < int(length):
+                chunk = await conn.reader.read(int(length) - len(body))
+                if not chunk:
+                    return
+                body += chunk
+    except TimeoutError:
+        return
+    answer = onvif.answer(ep.onvif, path, bytes(body), ep.values)
+    await conn.send(build_reply(answer.status, answer.reason, "HTTP/1.1",
+                                ("Content-Type: application/soap+xml; charset=utf-8",
+                                 "Content-Length: {content_length}", "Connection: close"),
+                                answer.body, {}, template_body=False), ep.timeouts.write)
+
+
+async def _dvrip(ep: Endpoint, conn: Conn) -> None:
+    """DVRIP messages until the client closes, goes idle or fails to log in."""
+    assert ep.service.dvrip is not None
+    session = DvripSession(ep.service.dvrip, ep.values)
+    seen = False
+    while True:
+        message, raw = await read_message(conn.reader, ep.timeouts.idle)
+        if message is None:
+            if raw or not seen:
+                _log_raw(ep, raw)
+            return
+        seen = True
+        ep.record("dvrip", str(message.message_id), "")
+        reply, close = session.receive(message)
+        if reply:
+            await conn.send(reply, ep.timeouts.write)
+        if close:
+            return
 
 
 def _challenge(version: str, www_authenticate: str) -> Reply:

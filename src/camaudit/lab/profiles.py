@@ -1,9 +1,10 @@
 """Lab profiles: one YAML file per kind of emulated device, loaded and validated here.
 
 A profile is ``lab/profiles/<id>.yaml``: ground truth (maker, brand, device type, MAC prefix,
-models, serial pattern), the sources of every reply, and services (http, https, rtsp, banner,
-silent) with routes, replies, TLS names and optional credentials, plus optional discovery
-answers. docs/lab.md describes every field with an example.
+models, serial pattern, firmware), the sources of every reply, and services (http, https, rtsp,
+banner, silent, dvrip) with routes, replies, TLS certificates and optional credentials, plus
+optional discovery answers and the depth sections of lab/specs.py (a recorder's cameras, ONVIF,
+DVRIP login). docs/lab.md describes every field with an example.
 
 Header lines are written exactly as sent (``"Date:  {date_rtsp_hik}"`` keeps two spaces).
 A bad file raises ``RuleError("<file>:<line>: <field>: <problem>")``.
@@ -18,32 +19,41 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from camaudit.lab.auth import AuthSpec, SpecError, spec_from_yaml
-from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES, template_names
+from camaudit.lab.render import DEVICE_NAMES, REQUEST_NAMES
+from camaudit.lab.specs import (
+    DvripSpec,
+    OnvifSpec,
+    RecorderSpec,
+    parse_dvrip,
+    parse_onvif,
+    parse_recorder,
+)
+from camaudit.lab.tlsspec import TlsSpec, parse_tls
+from camaudit.lab.yamldoc import Doc
 from camaudit.protocols import REGISTRY
 from camaudit.rulefiles.vocab import is_device_type, is_label, is_maker
-from camaudit.rulefiles.where import line_of, rule_error, unknown_keys
+from camaudit.rulefiles.where import rule_error
 from camaudit.yamlfile import META_KEYS, load_yaml
 
-SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent")
+SERVICE_KINDS = ("http", "https", "rtsp", "banner", "silent", "dvrip")
 BEHAVIOURS = ("normal", "slow", "garbage", "endless_body", "endless_header")
-DN_ATTRS = ("CN", "OU", "O", "L", "ST", "C", "emailAddress")
 _PROFILE_KEYS = {"id", "description", "maker", "brand", "device_type", "hostile", "sources",
                  "mac_prefix", "mac_note", "models", "serial", "extras", "services",
-                 "discovery", "screening_fixture"}
+                 "discovery", "screening_fixture", "exposure_fixture", "firmware", "recorder",
+                 "onvif"}
 # Discovery protocols a profile may answer (lab/responders.py builds the replies).
 # the discovery protocols (camaudit.protocols), plus mDNS and the ONVIF device service
 DISCOVERY_KINDS = (*REGISTRY, "mdns", "onvif")
 _REPLY_KEYS = {"status", "reason", "version", "headers", "body", "body_b64", "template"}
 _SERVICE_KEYS = {"kind", "port", "behaviour", "version", "routes", "routes_from", "default",
-                 "methods", "banner", "banner_b64", "tls", "auth"}
+                 "methods", "banner", "banner_b64", "tls", "auth", "unauthorized",
+                 "credentials", "login_reply", "system_info"}
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
 
 _META = META_KEYS  # line numbers the loader adds to every mapping
-
-DN = tuple[tuple[str, str], ...]
-
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -60,21 +70,15 @@ class Reply:
 @dataclass(frozen=True, slots=True)
 class Route:
     """An HTTP path (exact, or any query when ``path`` has no ``?``) or a path prefix;
-    ``auth`` None = no credentials needed."""
+    ``auth`` None = no credentials needed; ``unauthorized`` the 401 sent without valid
+    credentials (None: the lab's generic one); ``methods`` () = any method."""
 
     path: str
     prefix: bool
     reply: Reply
     auth: AuthSpec | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TlsSpec:
-    """Certificate names as printed (most specific first); ``issuer`` None = self-signed."""
-
-    subject: DN
-    issuer: DN | None
-    days: int
+    unauthorized: Reply | None = None
+    methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class Service:
     banner: bytes = b""
     tls: TlsSpec | None = None
     auth: AuthSpec | None = None  # what ``default`` needs; routes carry their own
+    dvrip: DvripSpec | None = None  # kind dvrip: login and SystemInfo (lab/dvrip_service.py)
 
     def route_for(self, target: str) -> Route | None:
         """HTTP: exact target, then path without query, then longest prefix; None = default."""
@@ -112,6 +117,16 @@ class Service:
         """The credentials ``target`` needs (None: none)."""
         route = self.route_for(target)
         return self.auth if route is None else route.auth
+
+    def unauthorized_for(self, target: str) -> Reply | None:
+        """The 401 ``target`` sends without valid credentials (None: the lab's generic one)."""
+        route = self.route_for(target)
+        return None if route is None else route.unauthorized
+
+    def allows(self, target: str, method: str) -> bool:
+        """Whether ``target``'s route answers ``method`` (routes without ``methods``: any)."""
+        route = self.route_for(target)
+        return route is None or not route.methods or method in route.methods
 
     def reply_to(self, method: str) -> Reply | None:
         """RTSP: the reply for ``method``, else the default."""
@@ -141,54 +156,17 @@ class Profile:
     # (protocol, ((field, template text), ...)); lists are joined with newlines
     discovery: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     screening_fixture: bool = False  # runs only when named (plan.select_profiles)
+    exposure_fixture: bool = False  # likewise: certificate hygiene and exposure cases
+    firmware: str | None = None  # ground truth, rendered as {firmware} (lab/render.py)
+    recorder: RecorderSpec | None = None  # cameras behind this recorder (lab/specs.py)
+    onvif: OnvifSpec | None = None  # ONVIF device and media services (lab/onvif.py)
 
     @property
     def ports(self) -> tuple[int, ...]:
         return tuple(sorted(s.port for s in self.services))
 
 
-class _Doc:
-    """Field readers that raise ``RuleError`` naming file, line and field (a dotted path:
-    ``services[0].default.status``) at the line of the field's key (``rulefiles.where``)."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-
-    def fail(self, node: Any, field: str, problem: str) -> NoReturn:
-        """Raise naming the line of the field's key when known, else of its mapping."""
-        line = line_of(node)
-        if isinstance(node, dict):
-            key = field.rsplit(".", 1)[-1].split("[", 1)[0]
-            line = node.get("__lines__", {}).get(key, line)
-        raise rule_error(self.filename, line, f"{field}: {problem}")
-
-    def get(self, node: dict[str, Any], key: str, field: str, kind: type | tuple[type, ...],
-            *, required: bool = True, default: Any = None) -> Any:
-        if key not in node or node[key] is None:
-            if required:
-                self.fail(node, f"{field}{key}", "missing")
-            return default
-        value = node[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.fail(node, f"{field}{key}", f"expected {getattr(kind, '__name__', kind)}")
-        return value
-
-    def keys(self, node: Any, allowed: set[str], field: str) -> dict[str, Any]:
-        if not isinstance(node, dict):
-            self.fail(node, field or "(top)", "expected a mapping")
-        unknown = unknown_keys(node, allowed)
-        if unknown:
-            self.fail(node, f"{field}{unknown[0]}", "unknown field")
-        return node
-
-    def text(self, node: dict[str, Any], value: str, field: str, names: set[str]) -> str:
-        unknown = sorted(template_names(value) - names)
-        if unknown:
-            self.fail(node, field, f"unknown template {{{unknown[0]}}}")
-        return value
-
-
-def _reply(doc: _Doc, raw: Any, field: str, version: str, names: set[str]) -> Reply:
+def _reply(doc: Doc, raw: Any, field: str, version: str, names: set[str]) -> Reply:
     node = doc.keys(raw, _REPLY_KEYS, field + ".")
     status = doc.get(node, "status", field + ".", int)
     if not 100 <= status <= 999:
@@ -222,28 +200,14 @@ def _reply(doc: _Doc, raw: Any, field: str, version: str, names: set[str]) -> Re
                  tuple(headers), body, template)
 
 
-def _b64(doc: _Doc, node: dict[str, Any], key: str, field: str) -> bytes:
+def _b64(doc: Doc, node: dict[str, Any], key: str, field: str) -> bytes:
     try:
         return base64.b64decode(str(node[key]), validate=True)
     except (binascii.Error, ValueError):
         doc.fail(node, field, "invalid base64")
 
 
-def _dn(doc: _Doc, node: dict[str, Any], raw: Any, field: str, names: set[str]) -> DN:
-    if not isinstance(raw, list) or not raw:
-        doc.fail(node, field, "expected a list of 'ATTR=value' strings")
-    out: list[tuple[str, str]] = []
-    for i, item in enumerate(raw):
-        attr, sep, value = str(item).partition("=")
-        if not sep or attr not in DN_ATTRS or not value:
-            doc.fail(node, f"{field}[{i}]", f"expected ATTR=value with ATTR in {DN_ATTRS}")
-        if attr == "C" and len(value) != 2:
-            doc.fail(node, f"{field}[{i}]", "country must be 2 letters")
-        out.append((attr, doc.text(node, value, f"{field}[{i}]", names)))
-    return tuple(out)
-
-
-def _service(doc: _Doc, raw: Any, field: str, names: set[str],
+def _service(doc: Doc, raw: Any, field: str, names: set[str],
              done: dict[int, Service]) -> Service:
     node = doc.keys(raw, _SERVICE_KEYS, field + ".")
     kind = doc.get(node, "kind", field + ".", str)
@@ -261,19 +225,29 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
     default: Reply | None = None
     methods: list[tuple[str, Reply]] = []
     auth = None
-    if "auth" in node and kind not in ("http", "https"):
-        doc.fail(node, f"{field}.auth", "only http and https services take auth")
+    dvrip = None
+    for key in ("auth", "unauthorized"):
+        if key in node and kind not in ("http", "https"):
+            doc.fail(node, f"{field}.{key}", f"only http and https services take {key}")
+    for key in ("credentials", "login_reply", "system_info"):
+        if key in node and kind != "dvrip":
+            doc.fail(node, f"{field}.{key}", "only dvrip services take it")
     if kind in ("http", "https"):
         if "routes_from" in node:
             src = done.get(doc.get(node, "routes_from", field + ".", int))
             if src is None or src.kind != "http":
                 doc.fail(node, f"{field}.routes_from", "must name an earlier http port")
-            if "auth" in node:
-                doc.fail(node, f"{field}.auth", "comes with routes_from (the http port's)")
+            for key in ("auth", "unauthorized"):
+                if key in node:
+                    doc.fail(node, f"{field}.{key}", "comes with routes_from (the http port's)")
             routes, default, auth = src.routes, src.default, src.auth
         else:
             auth = _auth(doc, node, f"{field}.auth", None)
-            routes = _routes(doc, node, field, version, names, auth)
+            unauthorized = None
+            if "unauthorized" in node:
+                unauthorized = _reply(doc, node["unauthorized"], f"{field}.unauthorized",
+                                      version, names)
+            routes = _routes(doc, node, field, version, names, auth, unauthorized)
             default = _reply(doc, doc.get(node, "default", field + ".", dict),
                              f"{field}.default", version, names)
     elif kind == "rtsp":
@@ -284,6 +258,8 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
                                                     version, names)))
         default = _reply(doc, doc.get(node, "default", field + ".", dict), f"{field}.default",
                          version, names)
+    if kind == "dvrip":
+        dvrip = parse_dvrip(doc, node, field, names)
     banner = b""
     if kind == "banner":
         if "banner_b64" in node:
@@ -291,19 +267,12 @@ def _service(doc: _Doc, raw: Any, field: str, names: set[str],
         else:
             text = doc.get(node, "banner", field + ".", str)
             banner = doc.text(node, text, f"{field}.banner", set()).encode("utf-8")
-    tls = None
-    if kind == "https":
-        tnode = doc.keys(doc.get(node, "tls", field + ".", dict), {"subject", "issuer", "days"},
-                         f"{field}.tls.")
-        issuer = tnode.get("issuer")
-        tls = TlsSpec(_dn(doc, tnode, tnode.get("subject"), f"{field}.tls.subject", names),
-                      None if issuer is None else _dn(doc, tnode, issuer, f"{field}.tls.issuer",
-                                                      names),
-                      doc.get(tnode, "days", f"{field}.tls.", int, required=False, default=3650))
-    return Service(kind, port, behaviour, routes, default, tuple(methods), banner, tls, auth)
+    tls = parse_tls(doc, node, field, names) if kind == "https" else None
+    return Service(kind, port, behaviour, routes, default, tuple(methods), banner, tls, auth,
+                   dvrip)
 
 
-def _auth(doc: _Doc, node: dict[str, Any], field: str,
+def _auth(doc: Doc, node: dict[str, Any], field: str,
           inherited: AuthSpec | None) -> AuthSpec | None:
     """``auth:`` of a service or route: a mapping, ``false`` (none), absent (``inherited``)."""
     if "auth" not in node:
@@ -317,24 +286,35 @@ def _auth(doc: _Doc, node: dict[str, Any], field: str,
         doc.fail(where, field if e.field == "auth" else f"{field}.{e.field}", e.problem)
 
 
-def _routes(doc: _Doc, node: dict[str, Any], field: str, version: str,
-            names: set[str], auth: AuthSpec | None) -> tuple[Route, ...]:
+_ROUTE_KEYS = ("path", "prefix", "auth", "unauthorized", "methods")
+
+
+def _routes(doc: Doc, node: dict[str, Any], field: str, version: str, names: set[str],
+            auth: AuthSpec | None, unauthorized: Reply | None) -> tuple[Route, ...]:
     out: list[Route] = []
     for i, raw in enumerate(doc.get(node, "routes", field + ".", list, required=False,
                                     default=[])):
         where = f"{field}.routes[{i}]"
-        rnode = doc.keys(raw, _REPLY_KEYS | {"path", "prefix", "auth"}, where + ".")
+        rnode = doc.keys(raw, _REPLY_KEYS | set(_ROUTE_KEYS), where + ".")
         is_prefix = "prefix" in rnode
         path = doc.get(rnode, "prefix" if is_prefix else "path", where + ".", str)
         if not path.startswith("/"):
             doc.fail(rnode, f"{where}.path", "must start with /")
-        reply_node = {k: v for k, v in rnode.items() if k not in ("path", "prefix", "auth")}
+        methods = doc.get(rnode, "methods", where + ".", list, required=False, default=[])
+        if not all(m in HTTP_METHODS for m in methods):
+            doc.fail(rnode, f"{where}.methods", f"expected methods of {', '.join(HTTP_METHODS)}")
+        route_401 = unauthorized
+        if "unauthorized" in rnode:
+            route_401 = _reply(doc, rnode["unauthorized"], f"{where}.unauthorized", version,
+                               names)
+        reply_node = {k: v for k, v in rnode.items() if k not in _ROUTE_KEYS}
         out.append(Route(path, is_prefix, _reply(doc, reply_node, where, version, names),
-                         _auth(doc, rnode, f"{where}.auth", auth)))
+                         _auth(doc, rnode, f"{where}.auth", auth), route_401,
+                         tuple(str(m) for m in methods)))
     return tuple(out)
 
 
-def _mac_prefix(doc: _Doc, node: dict[str, Any]) -> bytes:
+def _mac_prefix(doc: Doc, node: dict[str, Any]) -> bytes:
     text = str(doc.get(node, "mac_prefix", "", str))
     try:
         prefix = bytes.fromhex(text.replace(":", "").replace("-", ""))
@@ -345,7 +325,7 @@ def _mac_prefix(doc: _Doc, node: dict[str, Any]) -> bytes:
     return prefix
 
 
-def _discovery(doc: _Doc, node: dict[str, Any], names: set[str]
+def _discovery(doc: Doc, node: dict[str, Any], names: set[str]
                ) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     raw = doc.get(node, "discovery", "", dict, required=False, default={})
     out = []
@@ -368,7 +348,7 @@ def _discovery(doc: _Doc, node: dict[str, Any], names: set[str]
 
 def parse_profile(text: str, filename: str) -> Profile:
     """Parse and validate one profile file's text; ``filename`` names it in errors."""
-    doc = _Doc(filename)
+    doc = Doc(filename)
     raw = load_yaml(text, filename, key_lines=True)
     node = doc.keys(raw, _PROFILE_KEYS, "")
     pid = doc.get(node, "id", "", str)
@@ -392,7 +372,9 @@ def parse_profile(text: str, filename: str) -> Profile:
     clash = {k for k, _ in extras} & (DEVICE_NAMES | REQUEST_NAMES)
     if clash:
         doc.fail(node, "extras", f"{sorted(clash)[0]!r} is a built-in template name")
+    recorder = parse_recorder(doc, node)
     names = set(DEVICE_NAMES | REQUEST_NAMES) | {k for k, _ in extras}
+    names |= {k for k, _ in recorder.per_channel} if recorder else set()
     serial = doc.text(node, doc.get(node, "serial", "", str), "serial", {"model"})
     services: dict[int, Service] = {}
     raw_services = doc.get(node, "services", "", list)
@@ -401,13 +383,19 @@ def parse_profile(text: str, filename: str) -> Profile:
     for i, item in enumerate(raw_services):
         svc = _service(doc, item, f"services[{i}]", names, services)
         services[svc.port] = svc
+    onvif = parse_onvif(doc, node, names)
+    if onvif is not None and (onvif.port not in services or services[onvif.port].kind != "http"):
+        doc.fail(node["onvif"], "onvif.port", "must name an http service of the profile")
+    firmware = doc.get(node, "firmware", "", str, required=False)
     return Profile(pid, str(doc.get(node, "description", "", str)), maker, brand, device_type,
                    bool(doc.get(node, "hostile", "", bool, required=False, default=False)),
                    tuple(sources), _mac_prefix(doc, node),
                    doc.get(node, "mac_note", "", str, required=False),
                    tuple(str(m) for m in models), serial, extras, tuple(services.values()),
                    _discovery(doc, node, names),
-                   doc.get(node, "screening_fixture", "", bool, required=False, default=False))
+                   doc.get(node, "screening_fixture", "", bool, required=False, default=False),
+                   doc.get(node, "exposure_fixture", "", bool, required=False, default=False),
+                   firmware, recorder, onvif)
 
 
 def profiles_dir() -> Path:
@@ -437,4 +425,12 @@ def _load_dir(directory: Path) -> dict[str, Profile]:
         out[profile.id] = profile
     if not out:
         raise rule_error(str(directory), 0, "no lab profiles found")
+    for profile in out.values():
+        for i, channel in enumerate(profile.recorder.channels if profile.recorder else ()):
+            behind = out.get(channel.profile)
+            if behind is None or behind.recorder is not None or behind.hostile:
+                assert profile.recorder is not None
+                raise rule_error(f"{profile.id}.yaml", profile.recorder.line,
+                                 f"recorder.channels[{i}].profile: {channel.profile!r} is not "
+                                 "a lab camera profile (known, not hostile, not a recorder)")
     return out

@@ -5,11 +5,13 @@ request invalid instead, ``render`` leaves unknown template fields as they are.
 
 Templates are ``{name}`` fields in header lines, bodies, banners and certificate names.
 Device values (fixed per emulated device): ``ip``, ``mac`` (``aa:bb:..``), ``mac_dash``
-(``aa-bb-..``), ``mac_hex`` (``aabb..``), ``serial``, ``model`` and the profile's ``extras``.
+(``aa-bb-..``), ``mac_hex`` (``aabb..``), ``serial``, ``model``, ``firmware`` with its two parts
+``firmware_version`` and ``firmware_build`` (``split_firmware``) and the profile's ``extras``.
 Request values (fresh per reply): ``date_http`` (RFC 1123), ``date_ctime``
 (``Tue Dec 21 12:08:36 2021``), ``date_rtsp_hik`` (``Tue, Dec 21 2021 12:08:36 GMT``),
-``cseq`` (echoed from the request), ``nonce`` (32 hex digits) and ``content_length`` (bytes of
-the rendered body).
+``cseq`` (echoed from the request), ``nonce`` (32 hex digits), ``content_length`` (bytes of
+the rendered body) and ``challenge`` (the WWW-Authenticate value of a credential-guarded route's
+401, lab/auth.py).
 
 Serial patterns (``serial:`` and ``extras:`` in a profile): ``#`` a digit, ``@`` an upper-case
 letter or digit, ``%`` an upper-case and ``&`` a lower-case hex digit; anything else, and
@@ -27,9 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 TEMPLATE_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-DEVICE_NAMES = frozenset({"ip", "mac", "mac_dash", "mac_hex", "serial", "model"})
+DEVICE_NAMES = frozenset({"ip", "mac", "mac_dash", "mac_hex", "serial", "model", "firmware",
+                          "firmware_version", "firmware_build"})
 REQUEST_NAMES = frozenset({"date_http", "date_ctime", "date_rtsp_hik", "cseq", "nonce",
-                           "content_length"})
+                           "content_length", "challenge"})
+# How firmware strings name their build: "V5.5.6 build 180326" (Hikvision, as its web pages
+# print it), "2.800.0000016.0.R, Build Date: 2020-06-05" (Dahua).
+_FIRMWARE_BUILD = re.compile(r"^(.+?)(?:,\s*Build Date:\s*|\s*\bbuild\s*)(\S.*)$", re.IGNORECASE)
 MAX_HEAD = 16 * 1024
 MAX_HEADERS = 100
 
@@ -38,6 +44,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _PATTERN_SETS = {"#": string.digits, "@": string.ascii_uppercase + string.digits,
                  "%": "0123456789ABCDEF", "&": "0123456789abcdef"}
 _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
+
+
+def split_firmware(firmware: str) -> tuple[str, str]:
+    """``(version, build)`` of a firmware string: ``V5.5.6 build 180326`` -> ``("V5.5.6",
+    "180326")``, ``2.800.0000016.0.R, Build Date: 2020-06-05`` -> ``("2.800.0000016.0.R",
+    "2020-06-05")``; without a build part the whole string and ``""``."""
+    match = _FIRMWARE_BUILD.match(firmware.strip())
+    if match is None:
+        return firmware.strip(), ""
+    return match.group(1).strip(), match.group(2).strip()
 
 
 def template_names(text: str) -> set[str]:
@@ -93,7 +109,8 @@ def request_values(cseq: str = "", now: float | None = None) -> dict[str, str]:
     """Values that change per reply (dates, nonce, echoed CSeq)."""
     stamp = time.time() if now is None else now
     return {"date_http": date_http(stamp), "date_ctime": date_ctime(stamp),
-            "date_rtsp_hik": date_rtsp_hik(stamp), "cseq": cseq, "nonce": secrets.token_hex(16)}
+            "date_rtsp_hik": date_rtsp_hik(stamp), "cseq": cseq, "nonce": secrets.token_hex(16),
+            "challenge": ""}
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,10 @@
 probe (or None), ``announcements()`` the unsolicited messages (WS-Discovery Hello, SSDP
 NOTIFY). What each protocol answers is declared with the protocol (``camaudit.protocols``:
 templates of real samples from the facts); field values come from the profile's
-``discovery:`` section (templates: ``{model}``, ``{serial}``, ``{mac}``, ``{ip}`` ...). The
-ONVIF device service (the two pre-auth calls) and mDNS are answered here.
+``discovery:`` section (templates: ``{model}``, ``{serial}``, ``{mac}``, ``{ip}``,
+``{firmware_version}`` ...). The ONVIF device and media services (lab/onvif.py: the
+pre-authentication calls for any ``discovery.onvif`` profile, the credentialed ones too when the
+profile has an ``onvif:`` section) and mDNS are answered here.
 
 ``python -m camaudit.lab.responders --iface IF`` reads one ``LabDevice`` JSON on stdin,
 binds the sockets inside the current (namespace's) network, prints ``READY <pid>`` and
@@ -23,10 +25,10 @@ import socket
 import sys
 import time
 
-from camaudit.discovery.messages import ONVIF_CALLS, ONVIF_PATH
+from camaudit.lab import onvif
 from camaudit.lab.plan import LabDevice
 from camaudit.lab.profiles import Profile, load_profiles
-from camaudit.lab.render import build_reply, parse_head, render, request_values
+from camaudit.lab.render import build_reply, parse_head, render
 from camaudit.net.multicast import interface, udp_socket
 from camaudit.protocols import REGISTRY
 from camaudit.protocols import wsd as wsd_protocol
@@ -94,30 +96,33 @@ class Responder:
         return out
 
     def onvif_reply(self, request: bytes) -> bytes:
-        """HTTP reply to a POST to the ONVIF device service (the two pre-auth calls only)."""
+        """HTTP reply to a POST (head and body in ``request``) to the ONVIF services."""
         head = parse_head(request)
-        call = next((c for c in ONVIF_CALLS if c.encode() in request[:65536]), None)
-        if head.method != "POST" or head.path != ONVIF_PATH or call is None:
+        if head.method != "POST" or head.path not in onvif.PATHS:
             return build_reply(400, "Bad Request", "HTTP/1.1", ("Content-Length: 0",
                                                                  "Connection: close"), b"", {})
-        if call == "GetServices":
-            inner = ("<tds:Service><tds:Namespace>http://www.onvif.org/ver10/device/wsdl"
-                     f"</tds:Namespace><tds:XAddr>http://{self.device.ip}{ONVIF_PATH}"
-                     "</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>0</tt:Minor>"
-                     "</tds:Version></tds:Service>")
-        else:
-            t = time.gmtime()
-            inner = (f"<tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>{t.tm_hour}"
-                     f"</tt:Hour></tt:Time></tt:UTCDateTime></tds:SystemDateAndTime>")
-        body = ('<?xml version="1.0" encoding="UTF-8"?><s:Envelope '
-                'xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
-                'xmlns:tt="http://www.onvif.org/ver10/schema" '
-                'xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><s:Body>'
-                f"<tds:{call}Response>{inner}</tds:{call}Response></s:Body></s:Envelope>")
-        return build_reply(200, "OK", "HTTP/1.1",
+        body = request.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in request else b""
+        answer = onvif.answer(self.profile.onvif, head.path, body, self.values)
+        return build_reply(answer.status, answer.reason, "HTTP/1.1",
                            ("Content-Type: application/soap+xml; charset=utf-8",
                             "Content-Length: {content_length}", "Connection: close"),
-                           body.encode("utf-8"), request_values(), template_body=False)
+                           answer.body, {}, template_body=False)
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """A request's head and its Content-Length body (at most 64 KiB in all, 2 s)."""
+    data = b""
+    while len(data) < onvif.MAX_BODY:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            length = (parse_head(head + sep).header("Content-Length") or "0").strip()
+            if not length.isdigit() or len(body) >= int(length):
+                break
+    return data[:onvif.MAX_BODY + 16384]
 
 
 def _register_mdns(responder: Responder, address: str) -> object:
@@ -168,7 +173,7 @@ def serve(responder: Responder, iface_name: str, announce_every: float) -> None:
                     conn, _ = key.fileobj.accept()  # type: ignore[union-attr]
                     with conn:
                         conn.settimeout(2.0)
-                        conn.sendall(responder.onvif_reply(conn.recv(65536)))
+                        conn.sendall(responder.onvif_reply(_read_request(conn)))
                     continue
                 data, src = key.fileobj.recvfrom(65535)  # type: ignore[union-attr]
                 reply = responder.answer(proto, data)

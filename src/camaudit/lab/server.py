@@ -1,9 +1,10 @@
 """The lab's runtime: one asyncio process serving every emulated device.
 
 Each device binds its own 127.x.y.z address on the real ports of its profile (root is needed for
-ports below 1024). ``serve()`` runs until cancelled; ``python -m camaudit.lab.server`` reads the
-devices as JSON on stdin and serves them until SIGTERM/SIGINT (``control.up`` uses it for
-background labs).
+ports below 1024); cameras behind a recorder (``recorder`` set, lab/plan.py) are not served, but
+a recorder's channel documents describe them. ``serve()`` runs until cancelled;
+``python -m camaudit.lab.server`` reads the devices as JSON on stdin and serves them until
+SIGTERM/SIGINT (``control.up`` uses it for background labs, lab/netns.py inside namespaces).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from camaudit.errors import CamauditError, LabError
 from camaudit.lab.certs import make_cert
 from camaudit.lab.handlers import Conn, Endpoint, RequestLog, Timeouts, handle
-from camaudit.lab.plan import LabDevice
+from camaudit.lab.plan import LabDevice, channel_values, with_cameras
 from camaudit.lab.profiles import load_profiles
 from camaudit.lab.render import MAX_HEAD
 
@@ -33,9 +34,13 @@ log = logging.getLogger(__name__)
 MAX_STDIN = 16 << 20
 
 
-def _ssl_context(key_pem: bytes, chain_pem: bytes) -> ssl.SSLContext:
-    """A server context; the PEM files ``ssl`` needs exist only while it loads them."""
+def _ssl_context(key_pem: bytes, chain_pem: bytes, weak: bool = False) -> ssl.SSLContext:
+    """A server context; the PEM files ``ssl`` needs exist only while it loads them. ``weak``
+    (an RSA 1024 key or a SHA-1 signature, a hygiene case) lowers OpenSSL's security level so
+    the certificate loads and is offered."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if weak:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     with tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
         key_file, chain_file = Path(tmp) / "key.pem", Path(tmp) / "chain.pem"
         key_file.write_bytes(key_pem)
@@ -99,17 +104,24 @@ async def serve(devices: Sequence[LabDevice], log_path: Path | None = None,
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_quiet_handler)
     try:
+        everything = with_cameras(list(devices))  # a recorder's channel documents name them
         for device in devices:
             profile = profiles.get(device.profile)
             if profile is None:
                 raise LabError(f"device {device.ip}: unknown lab profile {device.profile!r}")
+            if device.recorder is not None:
+                continue
             values = device.values(profile)
+            values.update(channel_values(device, profile, everything, profiles))
             for service in profile.services:
                 tls = None
                 if service.tls is not None:
                     pair = make_cert(profile.id, service.tls, values)
-                    tls = _ssl_context(pair.key_pem, pair.chain_pem)
-                ep = Endpoint(device.ip, service, values, tls, request_log, timeouts)
+                    tls = _ssl_context(pair.key_pem, pair.chain_pem, pair.weak)
+                onvif = profile.onvif if profile.onvif and \
+                    profile.onvif.port == service.port else None
+                ep = Endpoint(device.ip, service, values, tls, request_log, timeouts,
+                              onvif=onvif)
                 try:
                     server = await asyncio.start_server(
                         tasks.callback(ep), host=device.ip, port=service.port,

@@ -1,0 +1,122 @@
+"""Independent clients read the lab's credentialed endpoints and get its ground truth.
+
+pyhik (Home Assistant's Hikvision library) reads ISAPI ``deviceInfo`` and onvif-zeep-async
+(the official ONVIF WSDLs through zeep) reads the ONVIF device service, both with the lab
+credentials: if they read the model, serial and firmware ``lab list`` gives, the lab's replies
+are valid enough for real clients, and camaudit's own depth client can be checked against the
+same ground truth (the ``depth_lab`` fixture of conftest.py). Traffic stays on 127.68.0.0/28;
+onvif-zeep-async loads its bundled WSDLs from disk (no cache, no network).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from camaudit.lab import LAB_PASSWORD, LAB_USER
+
+pytestmark = pytest.mark.lab
+
+
+def _pyhik_device_info(ip: str, password: str) -> dict[str, Any] | None:
+    from pyhik.hikvision import HikCamera
+
+    camera = HikCamera(f"http://{ip}", 80, LAB_USER, password)
+    try:
+        return camera.get_device_info()  # type: ignore[no-any-return]
+    finally:
+        camera.hik_request.close()
+        camera.hik_request_stream.close()
+
+
+@pytest.mark.parametrize("profile", ["hikvision-ipc", "hikvision-nvr", "hikvision-oem"])
+def test_pyhik_reads_model_serial_and_firmware(depth_lab: Any, profile: str) -> None:
+    truth = depth_lab.one(profile)
+    info = _pyhik_device_info(truth.ip, LAB_PASSWORD)
+    assert info is not None, profile
+    assert (info["model"], info["serialNumber"], info["macAddress"]) == \
+        (truth.model, truth.serial, truth.mac)
+    version, build = info["firmwareVersion"], info["firmwareReleasedDate"].removeprefix("build")
+    assert f"{version} build {build.strip()}" == truth.firmware
+
+
+def test_pyhik_is_refused_with_a_wrong_password(depth_lab: Any) -> None:
+    assert _pyhik_device_info(depth_lab.one("hikvision-ipc").ip, "not-the-password") is None
+
+
+async def _onvif_read(ip: str, password: str) -> dict[str, Any]:
+    from onvif import ONVIFCamera
+
+    camera = ONVIFCamera(ip, 80, LAB_USER, password, no_cache=True)
+    try:
+        await camera.update_xaddrs()
+        devicemgmt = await camera.create_devicemgmt_service()
+        info = await devicemgmt.GetDeviceInformation()
+        interfaces = await devicemgmt.GetNetworkInterfaces()
+        media = await camera.create_media_service()
+        profiles = await media.GetProfiles()
+        return {"info": info, "mac": interfaces[0].Info.HwAddress,
+                "profiles": [p.token for p in profiles], "xaddrs": dict(camera.xaddrs)}
+    finally:
+        await camera.close()
+
+
+@pytest.mark.parametrize(("profile", "manufacturer"), [
+    ("hikvision-ipc", "HIKVISION"), ("dahua-ipc", "Dahua"), ("axis", "AXIS"),
+    ("dahua-onvif-open", "Dahua")])
+def test_onvif_zeep_async_reads_model_serial_and_firmware(depth_lab: Any, profile: str,
+                                                          manufacturer: str) -> None:
+    truth = depth_lab.one(profile)
+    got = asyncio.run(_onvif_read(truth.ip, LAB_PASSWORD))
+    info = got["info"]
+    assert (info.Manufacturer, info.Model or None, info.SerialNumber, info.FirmwareVersion) == \
+        (manufacturer, truth.model, truth.serial, truth.firmware)
+    assert got["mac"] == truth.mac and got["profiles"] == ["Profile_1", "Profile_2"]
+    assert set(got["xaddrs"].values()) == {f"http://{truth.ip}/onvif/device_service",
+                                           f"http://{truth.ip}/onvif/media_service"}
+
+
+def test_onvif_zeep_async_gets_not_authorized_with_a_wrong_password(depth_lab: Any) -> None:
+    from zeep.exceptions import Fault
+
+    with pytest.raises(Fault, match="Sender not Authorized"):
+        asyncio.run(_onvif_read(depth_lab.one("hikvision-ipc").ip, "not-the-password"))
+
+
+def test_ground_truth_lists_the_cameras_behind_recorders(depth_lab: Any) -> None:
+    for recorder, profiles in (("hikvision-nvr", ["hikvision-ipc", "hikvision-oem", "axis"]),
+                               ("dahua-nvr", ["dahua-ipc", "hikvision-ipc"])):
+        nvr = depth_lab.one(recorder)
+        cameras = depth_lab.behind(nvr)
+        assert [c.profile for c in cameras] == profiles
+        assert [c.channel for c in cameras] == list(range(1, len(profiles) + 1))
+        assert all(c.ip == f"{nvr.ip}/ch{c.channel}" and c.segment_ip for c in cameras)
+
+
+def test_only_the_exposure_fixture_answers_device_information_without_credentials(
+        depth_lab: Any) -> None:
+    """A plain SOAP POST without a UsernameToken, as anyone on the network could send it."""
+    import urllib.error
+    import urllib.request
+
+    body = (b'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/'
+            b'2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">'
+            b"<s:Body><tds:GetDeviceInformation/></s:Body></s:Envelope>")
+
+    def post(ip: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(f"http://{ip}/onvif/device_service", data=body,
+                                         headers={"Content-Type": "application/soap+xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as reply:  # noqa: S310 - lab
+                return reply.status, reply.read()
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, e.read()
+
+    status, text = post(depth_lab.one("dahua-onvif-open").ip)
+    assert status == 200 and depth_lab.one("dahua-onvif-open").serial.encode() in text
+    for profile in ("hikvision-ipc", "dahua-ipc", "axis"):
+        status, text = post(depth_lab.one(profile).ip)
+        assert status == 400 and b"ter:NotAuthorized" in text, profile
