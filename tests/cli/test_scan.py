@@ -42,13 +42,13 @@ def test_scan_refuses_an_unusable_inventory_before_the_work(tmp_path: Path) -> N
 
 def test_scan_results_survive_an_inventory_that_fails_when_recording(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from camaudit import inventory
     from camaudit.errors import InventoryError
+    from camaudit.inventory.sqlstore import SqlStore
 
     def broken(*_: object, **__: object) -> int:
         raise InventoryError("inventory x: disk full")
 
-    monkeypatch.setattr(inventory, "record_scan", broken)
+    monkeypatch.setattr(SqlStore, "add_devices", broken)
     out_file = tmp_path / "scan.json"
     code, _, err = run("scan", "127.0.0.251", "-p", "9", "--timeout", "0.3", "--format", "json",
                        "-o", str(out_file), "-q", "--db", str(tmp_path / "inv.db"))

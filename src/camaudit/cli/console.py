@@ -15,7 +15,14 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 
 from camaudit.reports.text import printable
@@ -26,6 +33,7 @@ class Progress:
                  label: str = "scanning") -> None:
         self.total = total
         self.done = 0
+        self.found = 0
         self.quiet = quiet
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
@@ -34,13 +42,19 @@ class Progress:
         self._task: TaskID | None = None
 
     def __enter__(self) -> Progress:
+        import time
+
+        self._started = time.monotonic()
         if not self.quiet and self.stream.isatty():
             console = Console(file=self.stream)
             self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[host]}"),
-                                 TimeElapsedColumn(), console=console, transient=True)
+                                     MofNCompleteColumn(), TextColumn("{task.fields[found]}"),
+                                     TextColumn("{task.fields[host]}"), TimeElapsedColumn(),
+                                     TextColumn("ETA"), TimeRemainingColumn(), console=console,
+                                     transient=True)
             self._bar.start()
-            self._task = self._bar.add_task(self.label, total=self.total, host="")
+            self._task = self._bar.add_task(self.label, total=self.total, host="",
+                                            found="0 found")
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -62,6 +76,12 @@ class Progress:
         elif self.done % self._every == 0:
             self._line()
 
+    def add_found(self, count: int) -> None:
+        """``count`` more devices found (shown beside the hosts done)."""
+        self.found += count
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, found=f"{self.found} found")
+
     def message(self, text: str) -> None:
         """A log line on stderr (above the bar when there is one)."""
         if self.quiet:
@@ -72,4 +92,14 @@ class Progress:
             print(printable(text), file=self.stream, flush=True)
 
     def _line(self) -> None:
-        print(f"{self.label}: {self.done}/{self.total} hosts done", file=self.stream, flush=True)
+        import time
+
+        now = time.monotonic()
+        self._started = getattr(self, "_started", None) or now
+        eta = ""
+        if 0 < self.done < self.total and now - self._started >= 2.0:
+            left = (now - self._started) / self.done * (self.total - self.done)
+            eta = f", about {left:.0f} s left"
+        found = f", {self.found} found" if self.found else ""
+        print(f"{self.label}: {self.done}/{self.total} hosts done{found}{eta}", file=self.stream,
+              flush=True)

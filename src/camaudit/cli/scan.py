@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from camaudit.cli.credopts import credential_options, load_credentials
-from camaudit.cli.output import HELP_SETTINGS, not_recorded, record_options, write_output
-from camaudit.errors import InventoryError, UsageError
+from camaudit.cli.output import HELP_SETTINGS, record_options
+from camaudit.errors import UsageError
 
 SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html", "ocsf", "cyclonedx", "netbox")
 
@@ -43,6 +43,9 @@ SCAN_FORMATS = ("table", "json", "jsonl", "csv", "html", "ocsf", "cyclonedx", "n
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
               help="Seconds to collect discovery replies (with --iface).")
 @credential_options
+@click.option("--resume", is_flag=True,
+              help="Continue the newest interrupted scan of the same targets, ports and site "
+                   "from the inventory (Ctrl-C or a killed process loses nothing recorded).")
 @click.option("--no-depth", is_flag=True,
               help="Skip depth: no unsigned ONVIF GetDeviceInformation and no login.")
 @record_options("the scan")
@@ -57,7 +60,7 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
          excludes: tuple[str, ...], allow_public: bool, timeout: float, host_timeout: float,
          banner_wait: float, concurrency: int, rate: float | None, iface: str | None,
          wait: float, credentials_file: Path | None, credentials_env: bool,
-         allow_plain_basic: bool, no_depth: bool, db: str | None,
+         allow_plain_basic: bool, resume: bool, no_depth: bool, db: str | None,
          no_db: bool, site: str, fmt: str, output: Path | None, quiet: bool,
          verbose: bool) -> None:
     """Probe TARGETS (addresses, CIDRs, ranges like 10.0.0.1-20, names) read-only.
@@ -79,13 +82,15 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
       camaudit scan -iL cameras.txt --exclude 10.0.0.1
       camaudit scan 10.0.0.0/24 --rate 20 --concurrency 8
       camaudit scan 10.0.0.0/24 --credentials site-a.toml
+      camaudit scan 10.20.0.0/16 --format jsonl -o site.jsonl     # streams as hosts finish
+      camaudit scan 10.20.0.0/16 --format jsonl -o rest.jsonl --resume   # after Ctrl-C
+
+    Results go to the inventory in batches as hosts finish, and JSON, JSON lines and CSV
+    output is written as they come, so a /16 never sits in memory; the table and HTML are
+    written at the end.
     """
-    from camaudit.cli.console import Progress
+    from camaudit.cli.scanrun import Run, scan_streamed, scan_with_discovery
     from camaudit.clock import now_iso
-    from camaudit.judge import any_covered, judge
-    from camaudit.model import Device
-    from camaudit.reports import REPORTERS
-    from camaudit.scan.job import scan_devices
     from camaudit.targets import DEFAULT_PORTS, expand, parse_port_spec
 
     if not targets and not input_files and not iface:
@@ -97,48 +102,28 @@ def scan(targets: tuple[str, ...], ports_spec: str | None, input_files: tuple[Pa
     ports = parse_port_spec(ports_spec) if ports_spec else list(DEFAULT_PORTS)
     ips = expand(list(targets), list(input_files), list(excludes), allow_public) \
         if targets or input_files else []
+    if resume and no_db:
+        raise UsageError("--resume continues a scan recorded in the inventory: it cannot be "
+                         "used with --no-db")
     if not no_db:
         # before the work: an inventory that cannot record must not cost the results
         from camaudit.inventory import check_usable
 
         check_usable(db)
     started = now_iso()
-    found: list[Device] = []
+    options = {"ports": ports, "iface": iface, "rate": rate, "depth": not no_depth,
+               "credentials": bool(credentials)}
+    run = Run(targets=list(targets), ips=ips, ports=ports, site=site, started=started,
+              options=options, db=None if no_db else db, fmt=fmt, output=output, quiet=quiet,
+              verbose=verbose)
+    scan_options = {"concurrency": concurrency, "timeout": timeout,
+                    "host_timeout": host_timeout, "banner_wait": banner_wait, "rate": rate,
+                    "credentials": credentials or None, "depth": not no_depth,
+                    "allow_plain_basic": allow_plain_basic}
     if iface:
-        from camaudit.discovery.inventory import discover_devices
-
-        found = discover_devices(iface, wait, 0.0, ips, policies=[])
-        ips += [d.ip for d in found if d.ip not in ips]
-    with Progress(total=len(ips), quiet=quiet) as progress:
-        devices = scan_devices(ips, ports, concurrency=concurrency, timeout=timeout,
-                               host_timeout=host_timeout, banner_wait=banner_wait,
-                               progress=progress.advance, policies=[] if found else None,
-                               rate=rate, credentials=credentials or None,
-                               depth=not no_depth, allow_plain_basic=allow_plain_basic)
-    if found:
-        from camaudit.discovery.inventory import merge_devices
-
-        devices = judge(merge_devices(found, devices))
-    meta = {"targets": list(targets), "hosts": len(ips), "ports": ports, "site": site,
-            "time": started}
-    failed = None
-    if not no_db:
-        from camaudit.inventory import record_scan
-
-        try:
-            meta["scan_id"] = record_scan(db, started, targets,
-                                          {"ports": ports, "iface": iface, "rate": rate,
-                                           "depth": not no_depth,
-                                           "credentials": bool(credentials)},
-                                          site, devices)
-        except InventoryError as e:
-            failed = e
-    text = REPORTERS[fmt](devices, meta)
-    if verbose and fmt == "table":
-        from camaudit.reports.table import said
-
-        text += said(devices)
-    write_output(text, output)
-    if failed is not None:
-        raise not_recorded(failed, output)
-    sys.exit(1 if any_covered(devices) else 0)
+        if resume:
+            raise UsageError("--resume cannot be used with --iface (discovery is not resumable)")
+        code = scan_with_discovery(run, iface, wait, scan_options)
+    else:
+        code = scan_streamed(run, resume, scan_options)
+    sys.exit(code)

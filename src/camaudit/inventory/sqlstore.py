@@ -16,7 +16,7 @@ import ipaddress
 import json
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
@@ -111,7 +111,9 @@ class SqlStore(ABC):
             rows = execute(
                 "INSERT INTO scans (started, finished, site, targets, options, tool_version, "
                 "device_count) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (clean(meta.time), clean(meta.finished), clean(meta.site),
+                # a scan saved at once is complete: finished is never empty (empty means a
+                # streamed scan that was interrupted, see begin_scan)
+                (clean(meta.time), clean(meta.finished or meta.time), clean(meta.site),
                  json.dumps(list(meta.targets), ensure_ascii=True),
                  json.dumps(dict(meta.options), ensure_ascii=True, sort_keys=True, default=str),
                  __version__, len(unique)))
@@ -119,6 +121,47 @@ class SqlStore(ABC):
             for d in unique:
                 self._save_device(execute, scan_id, d)
         return scan_id
+
+    def begin_scan(self, meta: ScanMeta) -> int:
+        with self._transaction() as execute:
+            rows = execute(
+                "INSERT INTO scans (started, finished, site, targets, options, tool_version, "
+                "device_count) VALUES (?, NULL, ?, ?, ?, ?, 0) RETURNING id",
+                (clean(meta.time), clean(meta.site),
+                 json.dumps(list(meta.targets), ensure_ascii=True),
+                 json.dumps(dict(meta.options), ensure_ascii=True, sort_keys=True, default=str),
+                 __version__))
+            return int(rows[0][0])
+
+    def add_devices(self, scan_id: int, devices: Sequence[Device], hosts_done: int) -> None:
+        unique = list({d.ip: d for d in devices}.values())
+        with self._transaction() as execute:
+            known = {str(r[0]) for r in execute(
+                "SELECT ip FROM sightings WHERE scan_id = ?", (scan_id,))} if unique else set()
+            for d in unique:
+                if clean(d.ip) not in known:
+                    self._save_device(execute, scan_id, d)
+            execute("UPDATE scans SET hosts_done = CASE WHEN hosts_done > ? THEN hosts_done "
+                    "ELSE ? END, device_count = (SELECT COUNT(*) FROM sightings WHERE "
+                    "scan_id = ?) WHERE id = ?", (hosts_done, hosts_done, scan_id, scan_id))
+
+    def finish_scan(self, scan_id: int, finished: str) -> None:
+        with self._transaction() as execute:
+            execute("UPDATE scans SET finished = ? WHERE id = ?", (clean(finished), scan_id))
+
+    def unfinished(self, site: str, targets: Sequence[str],
+                   options: Mapping[str, Any]) -> tuple[int, int, set[str]] | None:
+        want_targets = json.dumps(list(targets), ensure_ascii=True)
+        want_options = json.dumps(dict(options), ensure_ascii=True, sort_keys=True, default=str)
+        rows = self._query("SELECT id, hosts_done FROM scans WHERE finished IS NULL AND "
+                           "site = ? AND targets = ? AND options = ? ORDER BY id DESC",
+                           (clean(site), want_targets, want_options))
+        if not rows:
+            return None
+        scan_id, done = int(rows[0][0]), int(rows[0][1])
+        ips = {str(r[0]) for r in self._query("SELECT ip FROM sightings WHERE scan_id = ?",
+                                               (scan_id,))}
+        return scan_id, done, ips
 
     def _save_device(self, execute: Execute, scan_id: int, d: Device) -> None:
         execute(

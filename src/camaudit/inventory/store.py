@@ -135,6 +135,25 @@ class Store(Protocol):
         """Save one scan and its devices in one transaction; returns the new scan id."""
         ...
 
+    def begin_scan(self, meta: ScanMeta) -> int:
+        """Start a scan recorded as it runs (``finished`` stays empty); returns its id."""
+        ...
+
+    def add_devices(self, scan_id: int, devices: Sequence[Device], hosts_done: int) -> None:
+        """Save a batch of a running scan's devices (one transaction; an address already saved
+        in this scan is kept as it was) and how many of its hosts, in target order, are done."""
+        ...
+
+    def finish_scan(self, scan_id: int, finished: str) -> None:
+        """Mark a running scan finished: from then on ``diff`` and reports compare it."""
+        ...
+
+    def unfinished(self, site: str, targets: Sequence[str],
+                   options: Mapping[str, Any]) -> tuple[int, int, set[str]] | None:
+        """The newest interrupted scan of ``site`` with these targets and options, as (its id,
+        hosts done in target order, addresses saved), or None (``scan --resume``)."""
+        ...
+
     def scans(self, site: str | None = None) -> list[ScanInfo]:
         """Stored scans, oldest first, of one site or all."""
         ...
@@ -236,8 +255,9 @@ def ip_sort_key(ip: str) -> tuple[int, int, int, str]:
 
 def full_scans(scans: Sequence[ScanInfo]) -> list[ScanInfo]:
     """Scans that surveyed their targets, without the partial ones (a ``screen --device`` run
-    records one device): defaults of diff and report compare full scans only."""
-    return [s for s in scans if not s.options.get("partial")]
+    records one device) or the interrupted ones (``finished`` empty): defaults of diff and
+    report compare full scans only."""
+    return [s for s in scans if not s.options.get("partial") and s.finished is not None]
 
 
 def device_from_json(record: Mapping[str, Any]) -> Device:
