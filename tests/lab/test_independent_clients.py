@@ -120,3 +120,123 @@ def test_only_the_exposure_fixture_answers_device_information_without_credential
     for profile in ("hikvision-ipc", "dahua-ipc", "axis"):
         status, text = post(depth_lab.one(profile).ip)
         assert status == 400 and b"ter:NotAuthorized" in text, profile
+
+
+# camaudit's own depth client against the same lab and the same ground truth ---------------
+
+@pytest.fixture(scope="module")
+def camaudit_scan(depth_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``camaudit scan --credentials`` of the depth lab, recorded into its own inventory, with
+    every output written; what each run printed is kept to look for the password."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    tmp = tmp_path_factory.mktemp("depth-scan")
+    creds = tmp / "lab.toml"
+    creds.write_text(f'[[credential]]\nnet = "127.68.0.0/28"\nuser = "{LAB_USER}"\n'
+                     f'password = "{LAB_PASSWORD}"\n')
+    os.chmod(creds, 0o600)
+    db = tmp / "inv.db"
+    env = {**os.environ, "CAMAUDIT_DEBUG": "1"}
+    ips = [d.ip for d in depth_lab.devices if d.recorder is None]
+    runs = []
+    for fmt in ("json", "csv", "html", "table"):
+        out = tmp / f"scan.{fmt}"
+        proc = subprocess.run(
+            [sys.executable, "-m", "camaudit", "scan", *ips, "--credentials", str(creds),
+             "--timeout", "1", "--banner-wait", "0.3", "--format", fmt, "-o", str(out),
+             "--db", str(db)], capture_output=True, text=True, timeout=180, env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        runs.append(proc.stdout + proc.stderr + out.read_text(encoding="utf-8"))
+    report = tmp / "report.html"
+    subprocess.run([sys.executable, "-m", "camaudit", "report", "--format", "html", "-o",
+                    str(report), "--db", str(db)], check=True, capture_output=True, timeout=120)
+    runs.append(report.read_text(encoding="utf-8"))
+    doc = json.loads((tmp / "scan.json").read_text(encoding="utf-8"))
+    return {"devices": {d["ip"]: d for d in doc["devices"]}, "texts": runs,
+            "db": db.read_bytes() + b"".join(p.read_bytes() for p in tmp.glob("inv.db*"))}
+
+
+@pytest.mark.parametrize("profile", ["hikvision-ipc", "hikvision-nvr", "hikvision-oem"])
+def test_camaudit_reads_what_pyhik_reads(depth_lab: Any, camaudit_scan: dict[str, Any],
+                                         profile: str) -> None:
+    truth = depth_lab.one(profile)
+    info = _pyhik_device_info(truth.ip, LAB_PASSWORD)
+    assert info is not None
+    got = camaudit_scan["devices"][truth.ip]
+    build = info["firmwareReleasedDate"].removeprefix("build").strip()
+    assert (got["model"], got["serial"], got["firmware"]) == (
+        info["model"], info["serialNumber"], f"{info['firmwareVersion']} build {build}")
+
+
+@pytest.mark.parametrize("profile", ["axis", "dahua-onvif-open"])
+def test_camaudit_reads_what_onvif_zeep_async_reads(depth_lab: Any,
+                                                    camaudit_scan: dict[str, Any],
+                                                    profile: str) -> None:
+    truth = depth_lab.one(profile)
+    info = asyncio.run(_onvif_read(truth.ip, LAB_PASSWORD))["info"]
+    got = camaudit_scan["devices"][truth.ip]
+    assert got["serial"] == info.SerialNumber
+    assert got["firmware"].startswith(info.FirmwareVersion.split(",")[0])
+    assert (got["model"] or None) == (info.Model or None)
+
+
+def test_every_camera_behind_a_recorder_is_a_device(depth_lab: Any,
+                                                    camaudit_scan: dict[str, Any]) -> None:
+    devices = camaudit_scan["devices"]
+    for camera in (d for d in depth_lab.devices if d.recorder is not None):
+        got = devices.get(camera.ip)
+        assert got is not None, camera.ip
+        assert (got["recorder"], got["channel"], got["segment_ip"]) == (
+            camera.recorder, camera.channel, camera.segment_ip)
+        assert (got["serial"], got["firmware"]) == (camera.serial, camera.firmware)
+        # the maker where the recorder names it (an ONVIF channel of a Hikvision recorder
+        # carries no manufacturer: its maker stays unknown rather than guessed)
+        assert got["maker"] in (camera.maker, None), camera.ip
+        if camera.model:
+            assert got["maker"] == camera.maker and got["model"] == camera.model
+
+
+def test_the_password_is_nowhere(camaudit_scan: dict[str, Any]) -> None:
+    for text in camaudit_scan["texts"]:
+        assert LAB_PASSWORD not in text
+        assert "lab-fake-camera-password" not in text  # what a recorder lists for its cameras
+    assert LAB_PASSWORD.encode() not in camaudit_scan["db"]
+    assert b"lab-fake-camera-password" not in camaudit_scan["db"]
+
+
+def test_wrong_credentials_one_attempt_per_device_and_an_error(depth_lab: Any,
+                                                               tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    creds = tmp_path / "bad.toml"
+    creds.write_text(f'[[credential]]\nnet = "127.68.0.0/28"\nuser = "{LAB_USER}"\n'
+                     'password = "not-the-password"\n')
+    os.chmod(creds, 0o600)
+    before = depth_lab.log.read_text(encoding="utf-8").count("\n")
+    ips = [d.ip for d in depth_lab.devices if d.recorder is None]
+    proc = subprocess.run(
+        [sys.executable, "-m", "camaudit", "scan", *ips, "--credentials", str(creds),
+         "--timeout", "1", "--banner-wait", "0.3", "--format", "json", "--no-db"],
+        capture_output=True, text=True, timeout=180)
+    assert "not-the-password" not in proc.stdout + proc.stderr
+    devices = {d["ip"]: d for d in json.loads(proc.stdout)["devices"]}
+    lines = depth_lab.log.read_text(encoding="utf-8").splitlines()[before:]
+    refused = [r for r in map(json.loads, lines) if r["method"] == "REFUSED"]
+    for ip in ips:
+        per_device = [r for r in refused if r["ip"] == ip]
+        assert len(per_device) <= 1, (ip, per_device)
+        errors = [e["message"] for e in devices[ip]["errors"]]
+        if per_device:
+            assert "credentials refused" in errors, ip
+    # every device with a login tried it exactly once: ISAPI, Dahua CGI, DVRIP and ONVIF alike
+    for profile in ("hikvision-ipc", "hikvision-nvr", "dahua-ipc", "dahua-nvr", "xiongmai-dvr",
+                    "axis"):
+        ip = depth_lab.one(profile).ip
+        assert len([r for r in refused if r["ip"] == ip]) == 1, profile
+        assert "credentials refused" in [e["message"] for e in devices[ip]["errors"]], profile

@@ -67,3 +67,14 @@ def test_never_raises() -> None:
         doc = isapi.parse(data)
         isapi.observations(doc, "s")
         assert doc.valid or doc.problem
+
+
+def test_firmware_carries_its_build_from_the_release_date() -> None:
+    doc = isapi.parse(b"<DeviceInfo><model>DS-2CD2320D-I</model><firmwareVersion>V5.5.6"
+                b"</firmwareVersion><firmwareReleasedDate>build 180326</firmwareReleasedDate>"
+                b"</DeviceInfo>")
+    got = {o.key: o.value for o in isapi.observations(doc, "s")}
+    assert got["isapi.firmware"] == "V5.5.6 build 180326"
+    odd = isapi.parse(b"<DeviceInfo><firmwareVersion>V5.5.6</firmwareVersion>"
+                b"<firmwareReleasedDate>2018-03-26</firmwareReleasedDate></DeviceInfo>")
+    assert {o.key: o.value for o in isapi.observations(odd, "s")}["isapi.firmware"] == "V5.5.6"

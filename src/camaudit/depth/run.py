@@ -15,13 +15,14 @@ the cameras on its channels:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from camaudit.credentials import Credential, CredentialSet
 from camaudit.depth import channels as chans
 from camaudit.depth import onvif, xiongmai
-from camaudit.depth.session import REFUSED, Reply, Session
+from camaudit.depth.session import PLAIN_BASIC, REFUSED, Reply, Session
 from camaudit.fingerprints.matcher import Matcher
 from camaudit.model import Observation, Port, ProbeError
 from camaudit.net.transport import Transport
@@ -78,12 +79,28 @@ def _source(port: int, tls: bool, what: str, signed: bool) -> str:
                                                                  else "")
 
 
+# A device type that says "recorder": only recorders are asked for their channel lists.
+_RECORDER = re.compile(r"(?i)(?:^|[^a-z])(?:[nhxd]vr|hcvr|recorder)")
+
+
 class _Collector:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tls_port: int | None = None) -> None:
         self.session = session
         self.obs: list[Observation] = []
         self.channels: list[list[chans.Channel]] = []
         self.errors: list[ProbeError] = []
+        self.tls_port = tls_port  # where to go when plain http offers only Basic
+        self.moved = False  # went there: later requests go there straight
+
+    def recorder(self, *keys: str) -> bool:
+        """True when what the device said of its type (``keys``) names a recorder."""
+        for o in self.obs:
+            value = o.value.split("=", 1)[1] if o.key == "cgi.field" and "=" in o.value \
+                else o.value
+            name = o.value.split("=", 1)[0] if o.key == "cgi.field" else o.key
+            if name in keys and _RECORDER.search(value):
+                return True
+        return False
 
     def note(self, port: int, what: str, reply: Reply) -> None:
         if reply.problem and reply.problem not in [e.message for e in self.errors]:
@@ -91,7 +108,13 @@ class _Collector:
                 self.errors.append(ProbeError(f"tcp/{port} {what}", reply.problem))
 
     async def get(self, port: int, tls: bool, path: str) -> bytes | None:
+        if self.moved and self.tls_port is not None:
+            port, tls = self.tls_port, True
         reply = await self.session.request(port, path, tls=tls)
+        if reply.problem == PLAIN_BASIC and self.tls_port is not None and not tls:
+            # Basic only over plain http: the same request over the device's TLS port
+            port, tls, self.moved = self.tls_port, True, True
+            reply = await self.session.request(port, path, tls=True)
         self.note(port, f"GET {path}", reply)
         return reply.response.body if reply.ok and reply.response is not None else None
 
@@ -138,8 +161,8 @@ async def _hikvision(c: _Collector, port: int, tls: bool) -> None:
                 c.obs.append(Observation("mac.address", mac,
                                          _source(port, tls, f"GET {HIK_INTERFACES}", True)))
     for path in (HIK_CHANNELS, HIK_CHANNEL_STATUS):
-        if c.session.refused:
-            return
+        if c.session.refused or not c.recorder("isapi.device_type"):
+            break
         body = await c.get(port, tls, path)
         if body is not None:
             c.channels.append(chans.isapi_channels(body))
@@ -159,7 +182,8 @@ async def _dahua(c: _Collector, port: int, tls: bool) -> None:
         if body is not None:
             c.obs.extend(bodyfmt.kv_observations(body.decode("utf-8", "replace"),
                                                  _source(port, tls, f"GET {path}", True)))
-    if not c.session.refused and (body := await c.get(port, tls, DAHUA_CAMERAS)) is not None:
+    if (not c.session.refused and c.recorder("deviceType", "type")
+            and (body := await c.get(port, tls, DAHUA_CAMERAS)) is not None):
         c.channels.append(chans.dahua_cameras(body.decode("utf-8", "replace")))
     if not c.session.refused and (body := await c.get(port, tls, DAHUA_P2P)) is not None:
         for line in body.decode("utf-8", "replace").splitlines()[:64]:
@@ -258,7 +282,7 @@ async def deepen(ip: str, ports: Sequence[Port], observations: Sequence[Observat
     maker = _maker_guess(observations, matcher)
     credential = credentials.for_device(ip, maker) if credentials else None
     session = Session(ip, transport, None, timeout, allow_plain_basic)
-    c = _Collector(session)
+    c = _Collector(session, next((p for p, tls in web if tls), None))
     await _searches(c, ip, transport, open_ports, maker, min(timeout, DATAGRAM_WAIT))
     answered = await _unauthenticated_onvif(c, *web[0]) if web else False
     if credential is not None:

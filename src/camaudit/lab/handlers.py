@@ -263,6 +263,8 @@ async def _http(ep: Endpoint, conn: Conn) -> None:
     if auth is not None:
         auth = auth.for_device(ep.values)
         ok, stale = ep.guard.check(auth, req.method, req.target, req.header("Authorization"))
+        if not ok and not stale and req.header("Authorization"):
+            ep.record(ep.service.kind, "REFUSED", req.target)  # a failed login, for tests
         if not ok:
             values["challenge"] = ep.guard.challenge(auth, stale=stale)
             refusal = ep.service.unauthorized_for(req.target) or _challenge(
@@ -325,6 +327,8 @@ async def _onvif(ep: Endpoint, conn: Conn, path: str, length_header: str | None)
     except TimeoutError:
         return
     answer = onvif.answer(ep.onvif, path, bytes(body), ep.values)
+    if answer.status == 400 and b"UsernameToken" in body:
+        ep.record("onvif", "REFUSED", path)  # a token was sent and refused: a failed login
     await conn.send(build_reply(answer.status, answer.reason, "HTTP/1.1",
                                 ("Content-Type: application/soap+xml; charset=utf-8",
                                  "Content-Length: {content_length}", "Connection: close"),
@@ -345,6 +349,8 @@ async def _dvrip(ep: Endpoint, conn: Conn) -> None:
         seen = True
         ep.record("dvrip", str(message.message_id), "")
         reply, close = session.receive(message)
+        if close and message.message_id == 1000:
+            ep.record("dvrip", "REFUSED", "")  # a refused login
         if reply:
             await conn.send(reply, ep.timeouts.write)
         if close:

@@ -1,7 +1,8 @@
 """Hikvision ISAPI XML (DeviceInfo, SessionLoginCap, ResponseStatus ...): namespace, root, identity.
 
 The namespace alone fingerprints the firmware family (hikvision.com, std-cgi.com, isapi.org);
-DeviceInfo adds model, firmware, serial, MAC and device type.
+DeviceInfo adds model, firmware (with its ``firmwareReleasedDate`` build, as SADP writes it:
+``V5.5.6 build 180326``), serial, MAC and device type.
 """
 
 from __future__ import annotations
@@ -84,6 +85,20 @@ def observations(doc: IsapiDocument, source: str) -> list[Observation]:
     if doc.root == "DeviceInfo":
         for name, key in FIELDS.items():
             value = doc.get(name)
+            if value and name == "firmwareVersion":
+                value = _with_build(value, doc.get("firmwareReleasedDate"))
             if value:
                 obs.append(Observation(key, value, source))
     return obs
+
+
+_BUILD = re.compile(r"^\s*build\s*(\d{6})\s*$", re.IGNORECASE)
+
+
+def _with_build(version: str, released: str | None) -> str:
+    """``V5.5.6`` and ``build 180326`` as one firmware string, ``V5.5.6 build 180326``: the
+    form SADP and the known-vulnerability ranges use (the build tells releases apart)."""
+    m = _BUILD.match(released or "")
+    if m is None or "build" in version.lower():
+        return version
+    return f"{version} build {m.group(1)}"
