@@ -58,7 +58,7 @@ def test_recorder_with_credentials(make_device: Callable[..., Any]) -> None:
     got = depth(transport, creds())
     keys = {(o.key, o.value) for o in got.observations}
     assert ("isapi.model", "DS-7608NI-K2") in keys and ("p2p.enabled", "true") in keys
-    assert ("isapi.firmware", "V4.22.005") in keys
+    assert ("isapi.firmware", "V4.22.005 build 191120") in keys  # with its release build
     assert [c.number for c in got.channels] == [1, 2]
     assert got.channels[0].model == "DS-2CD2043G0-I" and got.logins == 1 and not got.errors
     assert all(o.source.endswith("(credentials)") for o in got.observations

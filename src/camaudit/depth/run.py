@@ -15,6 +15,7 @@ the cameras on its channels:
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class _Collector:
         self.errors: list[ProbeError] = []
         self.tls_port = tls_port  # where to go when plain http offers only Basic
         self.moved = False  # went there: later requests go there straight
+        self.onvif = False  # the host answered a SOAP envelope (a reply or a fault): a camera
 
     def recorder(self, *keys: str) -> bool:
         """True when what the device said of its type (``keys``) names a recorder."""
@@ -128,7 +130,9 @@ class _Collector:
         resp = reply.response
         if resp is None:
             return None
-        if credential is not None and onvif.parse_reply(resp.body).fault == "NotAuthorized":
+        parsed = onvif.parse_reply(resp.body)
+        self.onvif = self.onvif or parsed.root is not None or bool(parsed.fault)
+        if credential is not None and parsed.fault == "NotAuthorized":
             self.session.refused = True  # the WS-Security token was refused: stop here too
             self.note(port, f"ONVIF {call}", Reply(resp, REFUSED))
             return None
@@ -222,16 +226,19 @@ async def _onvif(c: _Collector, port: int, tls: bool, credential: Credential,
 
 async def _searches(c: _Collector, ip: str, transport: Transport, open_ports: set[int],
                     maker: str | None, timeout: float) -> None:
-    """The vendors' discovery searches, unicast, to a host that shows the maker's ports."""
-    for name, (ports, owner) in UNICAST.items():
-        if not (open_ports & ports or maker == owner):
-            continue
+    """The vendors' discovery searches, unicast and at once, to a host that shows the maker's
+    ports or is a camera of unknown maker (it answered ONVIF)."""
+
+    async def one(name: str) -> None:
         proto = REGISTRY[name]
-        for probe in proto.probes()[:1]:
-            ex = await transport.datagram(ip, proto.port, probe, timeout=timeout,
-                                          max_bytes=MAX_DATAGRAM)
-            if ex.data:
-                c.obs.extend(proto.decode(ex.data, source_label(name, proto.port)))
+        ex = await transport.datagram(ip, proto.port, proto.probes()[0], timeout=timeout,
+                                      max_bytes=MAX_DATAGRAM)
+        if ex.data:
+            c.obs.extend(proto.decode(ex.data, source_label(name, proto.port)))
+
+    names = [name for name, (ports, owner) in UNICAST.items()
+             if open_ports & ports or maker == owner or (maker is None and c.onvif)]
+    await asyncio.gather(*(one(name) for name in names))
 
 
 async def _dvrip(c: _Collector, ip: str, transport: Transport, credential: Credential,
@@ -283,8 +290,8 @@ async def deepen(ip: str, ports: Sequence[Port], observations: Sequence[Observat
     credential = credentials.for_device(ip, maker) if credentials else None
     session = Session(ip, transport, None, timeout, allow_plain_basic)
     c = _Collector(session, next((p for p, tls in web if tls), None))
-    await _searches(c, ip, transport, open_ports, maker, min(timeout, DATAGRAM_WAIT))
     answered = await _unauthenticated_onvif(c, *web[0]) if web else False
+    await _searches(c, ip, transport, open_ports, maker, min(timeout, DATAGRAM_WAIT))
     if credential is not None:
         session.credential = credential
         if wire_dvrip.TCP_PORT in open_ports:
