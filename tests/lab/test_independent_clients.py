@@ -155,7 +155,14 @@ def camaudit_scan(depth_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> d
                     str(report), "--db", str(db)], check=True, capture_output=True, timeout=120)
     runs.append(report.read_text(encoding="utf-8"))
     doc = json.loads((tmp / "scan.json").read_text(encoding="utf-8"))
-    return {"devices": {d["ip"]: d for d in doc["devices"]}, "texts": runs,
+    from camaudit.inventory import open_store
+
+    store = open_store(db)
+    try:
+        stored = {s.device.ip: s.device for s in store.devices()}
+    finally:
+        store.close()
+    return {"devices": {d["ip"]: d for d in doc["devices"]}, "texts": runs, "stored": stored,
             "db": db.read_bytes() + b"".join(p.read_bytes() for p in tmp.glob("inv.db*"))}
 
 
@@ -189,6 +196,9 @@ def test_every_camera_behind_a_recorder_is_a_device(depth_lab: Any,
     for camera in (d for d in depth_lab.devices if d.recorder is not None):
         got = devices.get(camera.ip)
         assert got is not None, camera.ip
+        stored = camaudit_scan["stored"][camera.ip]  # in the inventory too, linked
+        assert (stored.recorder, stored.channel, stored.maker) == (
+            camera.recorder, camera.channel, got["maker"])
         assert (got["recorder"], got["channel"], got["segment_ip"]) == (
             camera.recorder, camera.channel, camera.segment_ip)
         assert (got["serial"], got["firmware"]) == (camera.serial, camera.firmware)
