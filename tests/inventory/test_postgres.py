@@ -62,3 +62,45 @@ def test_bad_server_is_one_clear_error() -> None:
 def test_redact_hides_only_the_password() -> None:
     assert redact("postgresql://audit:pw@db:5432/inv") == "postgresql://audit:***@db:5432/inv"
     assert redact("postgresql://audit@db/inv") == "postgresql://audit@db/inv"
+
+
+STREAM_WRITER = """
+import sys
+from camaudit.inventory.stream import ScanRecorder
+from camaudit.model import Device, Port
+url, site, hosts = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ips = [f"10.0.{k // 250}.{k % 250 + 1}" for k in range(hosts)]
+rec = ScanRecorder(url, "2026-12-02T00:00:00Z", ["10.0.0.0/16"], {"ports": [80]}, site,
+                   batch=16, every=3600)
+rec.start(ips)
+for ip in ips:  # the same addresses at every site, each device naming its own site
+    rec.add([Device(ip=ip, maker="Axis", brand=site, serial=f"{site}/{ip}",
+                    ports=(Port(80),))])
+    rec.done(ip)
+print(rec.finish(), flush=True)
+rec.close()
+"""
+
+
+def test_twenty_site_scanners_stream_into_one_server_without_loss_or_mixing(
+        pg_url: str) -> None:
+    sites, hosts = [f"site-{i:02d}" for i in range(20)], 120
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    procs = [subprocess.Popen([sys.executable, "-c", STREAM_WRITER, pg_url, site, str(hosts)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env) for site in sites]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 20, [err for _, err in outs if err][:1]
+    store = open_store(pg_url)
+    try:
+        for site, (out, _) in zip(sites, outs, strict=True):
+            (info,) = store.scans(site)
+            assert info.id == int(out) and info.finished and info.device_count == hosts
+            found = store.devices(DeviceFilter(site=site))
+            assert len(found) == hosts
+            # nothing of another site: every record names this site and its own address
+            assert {s.device.brand for s in found} == {site}
+            assert all(s.device.serial == f"{site}/{s.device.ip}" for s in found)
+        assert len(store.devices()) == hosts * 20
+    finally:
+        store.close()

@@ -83,6 +83,11 @@ class PostgresStore(SqlStore):
             except self._error as e:
                 raise InventoryError(f"inventory {self.location}: {e}") from e
 
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:  # psycopg pipelines an executemany: one round trip for the lot
+            with self._conn.cursor() as cur:
+                cur.executemany(_pg(sql), [tuple(r) for r in rows])
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -105,6 +105,10 @@ class SqliteStore(SqlStore):
                     raise InventoryError(f"inventory {self.location}: {e}") from e
                 raise
 
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._conn.executemany(sql, [tuple(r) for r in rows])
+
     def integrity_check(self) -> str:
         """``PRAGMA integrity_check``: ``ok`` for a sound file."""
         return "; ".join(str(r[0]) for r in self._query("PRAGMA integrity_check"))

@@ -16,7 +16,7 @@ import ipaddress
 import json
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
@@ -95,6 +95,10 @@ class SqlStore(ABC):
         """A write transaction holding the store's write lock, yielding an executor."""
 
     @abstractmethod
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each of ``rows``, inside the current write transaction."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
@@ -118,8 +122,7 @@ class SqlStore(ABC):
                  json.dumps(dict(meta.options), ensure_ascii=True, sort_keys=True, default=str),
                  __version__, len(unique)))
             scan_id = int(rows[0][0])
-            for d in unique:
-                self._save_device(execute, scan_id, d)
+            self._save_devices(scan_id, unique)
         return scan_id
 
     def begin_scan(self, meta: ScanMeta) -> int:
@@ -138,9 +141,7 @@ class SqlStore(ABC):
         with self._transaction() as execute:
             known = {str(r[0]) for r in execute(
                 "SELECT ip FROM sightings WHERE scan_id = ?", (scan_id,))} if unique else set()
-            for d in unique:
-                if clean(d.ip) not in known:
-                    self._save_device(execute, scan_id, d)
+            self._save_devices(scan_id, [d for d in unique if clean(d.ip) not in known])
             execute("UPDATE scans SET hosts_done = CASE WHEN hosts_done > ? THEN hosts_done "
                     "ELSE ? END, device_count = (SELECT COUNT(*) FROM sightings WHERE "
                     "scan_id = ?) WHERE id = ?", (hosts_done, hosts_done, scan_id, scan_id))
@@ -163,20 +164,21 @@ class SqlStore(ABC):
                                                (scan_id,))}
         return scan_id, done, ips
 
-    def _save_device(self, execute: Execute, scan_id: int, d: Device) -> None:
-        execute(
+    def _save_devices(self, scan_id: int, devices: Sequence[Device]) -> None:
+        """The sightings and evidence rows of ``devices``, two batched statements."""
+        self._many(
             "INSERT INTO sightings (scan_id, ip, mac, maker, brand, relabeled, model, firmware, "
             "serial, device_type, confidence, covered, ports, verdicts, record) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (scan_id, clean(d.ip), clean(d.mac), clean(d.maker), clean(d.brand),
-             int(d.relabeled), clean(d.model), clean(d.firmware), clean(d.serial),
-             clean(d.device_type), float(d.confidence), int(is_covered(d)),
-             clean(ports_text(d)), clean(verdicts_text(d)), _record_text(d)))
-        for seq, e in enumerate(d.evidence):
-            execute("INSERT INTO evidence (scan_id, ip, seq, source, key, value, rule) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (scan_id, clean(d.ip), seq, clean(e.source), clean(e.key), clean(e.value),
-                     clean(e.rule)))
+            [(scan_id, clean(d.ip), clean(d.mac), clean(d.maker), clean(d.brand),
+              int(d.relabeled), clean(d.model), clean(d.firmware), clean(d.serial),
+              clean(d.device_type), float(d.confidence), int(is_covered(d)),
+              clean(ports_text(d)), clean(verdicts_text(d)), _record_text(d))
+             for d in devices])
+        self._many("INSERT INTO evidence (scan_id, ip, seq, source, key, value, rule) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(scan_id, clean(d.ip), seq, clean(e.source), clean(e.key), clean(e.value),
+                     clean(e.rule)) for d in devices for seq, e in enumerate(d.evidence)])
 
     # ------------------------------------------------------------ reading
     def _scan_info(self, row: tuple[Any, ...]) -> ScanInfo:
