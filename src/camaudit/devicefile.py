@@ -70,15 +70,18 @@ def _read_lines(path: Path, text: str) -> list[Device]:
 
 
 def load_devices(input_path: Path | None, db: str | None, site: str | None,
-                 scan_id: int | None) -> tuple[list[Device], dict[str, Any]]:
+                 scan_id: int | None, all_sites: bool = False
+                 ) -> tuple[list[Device], dict[str, Any]]:
     """Devices from a scan file, else from the inventory's latest full scan (of ``site``, or
-    scan ``scan_id``), with that scan's meta."""
+    scan ``scan_id``, or with ``all_sites`` the latest of every site), with the meta."""
     if input_path is not None:
         return read_devices(input_path), {"input": str(input_path)}
     from contextlib import closing
 
     from camaudit.inventory import open_store
-    from camaudit.inventory.store import scan_report
+    from camaudit.inventory.store import rollup_report, scan_report
 
     with closing(open_store(db, create=False)) as store:
+        if all_sites:
+            return rollup_report(store)
         return scan_report(store, scan_id, site)

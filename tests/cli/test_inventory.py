@@ -161,3 +161,34 @@ def test_a_corrupt_row_is_skipped_with_one_line(db: str) -> None:
     assert err.count("\n") == 1 and "10.0.0.7" in err and "corrupt record skipped" in err
     code, out, err = run("inventory", "show", "10.0.0.5", "--db", db)
     assert code == 0 and err == ""
+
+
+def test_report_all_sites_is_a_rollup_with_a_site_column(tmp_path: Path) -> None:
+    from camaudit.inventory import ScanMeta, open_store
+    from camaudit.model import Device
+
+    db = tmp_path / "inv.db"
+    store = open_store(db)
+    try:
+        for site, ip in (("north", "10.0.0.1"), ("south", "10.0.0.1")):
+            store.save_scan(ScanMeta("2026-01-01T00:00:00Z", (site,), {}, site),
+                            [Device(ip=ip, maker="Axis", brand=f"brand-{site}")])
+    finally:
+        store.close()
+    from camaudit.cli import cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        r = CliRunner().invoke(cli, list(args))
+        return r.exit_code, r.stdout, r.stderr
+
+    out = tmp_path / "all.html"
+    code, _, err = run("report", "--format", "html", "--all-sites", "--db", str(db), "-o",
+                       str(out))
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert html.count('<td data-key="site">north</td>') == 1
+    assert html.count('<td data-key="site">south</td>') == 1
+    assert "brand-north" in html and "brand-south" in html
+    code, _, err = run("report", "--format", "html", "--all-sites", "--site", "north", "--db",
+                       str(db))
+    assert code == 2 and "--all-sites" in err

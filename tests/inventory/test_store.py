@@ -134,3 +134,25 @@ def test_network_scans_carry_egress_and_diff_compares_destinations(tmp_path: Pat
         assert changes["egress"] == ("", "dev.hik-connect.com (vendor-cloud)")
         assert store.diff(second, third).empty
         assert store.history("10.0.0.5", "hq")[-1].device.egress[0].bytes_out == 9
+
+
+def test_rollup_takes_the_latest_scan_of_every_site(tmp_path: Path) -> None:
+    from camaudit.inventory import ScanMeta, open_store
+    from camaudit.inventory.store import rollup_report
+    from camaudit.model import Device
+
+    store = open_store(tmp_path / "inv.db")
+    try:
+        store.save_scan(ScanMeta("2026-01-01T00:00:00Z", ("a",), {}, "north"),
+                        [Device(ip="10.0.0.1", maker="Axis")])
+        store.save_scan(ScanMeta("2026-01-02T00:00:00Z", ("a",), {}, "north"),
+                        [Device(ip="10.0.0.2", maker="Axis")])
+        store.save_scan(ScanMeta("2026-01-01T00:00:00Z", ("b",), {}, "south"),
+                        [Device(ip="10.0.0.1", maker="Dahua"), Device(ip="10.0.0.3")])
+        devices, meta = rollup_report(store)
+    finally:
+        store.close()
+    assert [(d.ip, d.maker) for d in devices] == [("10.0.0.2", "Axis"), ("10.0.0.1", "Dahua"),
+                                                  ("10.0.0.3", None)]
+    assert meta["device_sites"] == ["north", "south", "south"]
+    assert [(x["site"], x["devices"]) for x in meta["sites"]] == [("north", 1), ("south", 2)]

@@ -19,6 +19,7 @@ import click
 
 from camaudit.cli.output import HELP_SETTINGS, db_option, exit_with_problems, write_output
 from camaudit.devicefile import load_devices
+from camaudit.errors import UsageError
 
 CHECK_FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("html", "csv", "json", "far-889", "ocsf", "cyclonedx", "netbox")
@@ -129,11 +130,15 @@ def check(input_path: Path | None, db: str | None, site: str | None, scan_id: in
                    "with verdicts and risks; far-889: FAR 52.204-25(d)(2)(i) worksheet of "
                    "covered devices.")
 @_source_options
+@click.option("--all-sites", is_flag=True,
+              help="A roll-up: the latest scan of every site in the inventory, with a site "
+                   "column (the HTML report shows each site's count).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--date", "day", type=_DATE, metavar="YYYY-MM-DD",
               help="Judge as of this date (default: today).")
 def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
-           scan_id: int | None, output: Path | None, day: dt.datetime | None) -> None:
+           scan_id: int | None, all_sites: bool, output: Path | None,
+           day: dt.datetime | None) -> None:
     """Write a report over scanned devices, from the inventory or a scan file.
 
     The HTML report is one self-contained file (no network at view time): devices by maker,
@@ -150,6 +155,7 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
     Examples:
       camaudit report --format html -o audit.html
       camaudit report --format html --db postgresql://audit@db/cams --site north -o north.html
+      camaudit report --format html --db postgresql://audit@db/cams --all-sites -o all.html
       camaudit report --format far-889 --input scan.json -o far-889.csv
       camaudit report --format json --input scan.jsonl -o verdicts.json
     """
@@ -159,8 +165,11 @@ def report(fmt: str, input_path: Path | None, db: str | None, site: str | None,
     from camaudit.reports.check import render_json
 
     on = day.date() if day else dt.date.today()
+    if all_sites and (site or scan_id is not None or input_path is not None):
+        raise UsageError("--all-sites reads every site's latest scan: leave out --site, --scan "
+                         "and --input")
     policies = load_policies([far889.POLICY] if fmt == "far-889" else None)
-    found, meta = load_devices(input_path, db, site, scan_id)
+    found, meta = load_devices(input_path, db, site, scan_id, all_sites)
     devices = judge(found, policies, on=on)
     meta.update({"date": on.isoformat(), "policies": [p.id for p in policies]})
     if fmt == "far-889":

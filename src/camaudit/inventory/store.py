@@ -284,3 +284,28 @@ def scan_report(store: Store, scan_id: int | None = None,
     if earlier:
         meta["changes"] = store.diff(earlier[-1].id, info.id).to_json()
     return store.scan_devices(info.id), meta
+
+
+def rollup_report(store: Store) -> tuple[list[Device], dict[str, Any]]:
+    """The latest full scan of every site, together (a roll-up over many sites): the devices,
+    site by site, and the reporters' ``meta`` with ``sites`` (site, scan id, time, device
+    count) and ``device_sites`` (each device's site, in the order of the devices)."""
+    from camaudit.errors import UsageError
+
+    latest: dict[str, ScanInfo] = {}
+    for info in full_scans(store.scans()):
+        latest[info.site] = info  # scans come oldest first: the last one wins
+    if not latest:
+        raise UsageError("no scans in the inventory")
+    devices: list[Device] = []
+    sites: list[str] = []
+    listed = []
+    for site in sorted(latest):
+        info = latest[site]
+        found = store.scan_devices(info.id)
+        devices.extend(found)
+        sites.extend([site] * len(found))
+        listed.append({"site": site, "scan_id": info.id, "time": info.time,
+                       "devices": len(found)})
+    return devices, {"site": ", ".join(sorted(latest)), "sites": listed,
+                     "device_sites": sites, "targets": []}

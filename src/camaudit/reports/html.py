@@ -304,6 +304,11 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
     statuses = Counter(status(d) for d in devices)
     by_status = [(s, statuses[s]) for s in STATUS_ORDER if statuses[s]]
     rows = [_row(i, d) for i, d in enumerate(devices)]
+    device_sites = meta.get("device_sites") or ()
+    for row, site in zip(rows, device_sites, strict=False):
+        row["site"] = shorten(str(site))
+    sites = [{k: shorten(str(x.get(k, ""))) for k in ("site", "scan_id", "time", "devices")}
+             for x in meta.get("sites") or () if isinstance(x, Mapping)]
     return {
         "version": __version__,
         "meta": {k: meta.get(k) or "" for k in ("site", "time", "scan_id")},
@@ -318,6 +323,8 @@ def context(devices: Sequence[Device], meta: Mapping[str, Any]) -> dict[str, Any
         "screened": [r for r in rows if r["screening"]],
         "risky": [r for r in rows if r["risks"]],
         "exposed": [r for r in rows if r["exposures"]],
+        "sites": sites,
+        "with_site": bool(device_sites),
         "egress": egress_summary(rows),
         "changes": _changes(meta.get("changes")),
         "rows": rows,
