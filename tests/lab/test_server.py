@@ -128,3 +128,25 @@ def test_bind_failure_names_address_and_port() -> None:
             blocker.close()
             await blocker.wait_closed()
     asyncio.run(main())
+
+
+def test_the_open_file_limit_is_raised_or_the_error_says_both_numbers() -> None:
+    import resource
+    import subprocess
+    import sys
+
+    code = ("from camaudit.lab.server import ensure_files; import resource\n"
+            "try:\n    ensure_files(3000)\nexcept Exception as e:\n    print('ERR', e)\n"
+            "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+
+    def limited(soft: int, hard: int) -> list[str]:
+        def pre() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        return subprocess.run([sys.executable, "-c", code], preexec_fn=pre,  # noqa: PLW1509
+                              capture_output=True, text=True, check=True,
+                              timeout=60).stdout.splitlines()
+
+    assert limited(1024, 8192) == ["4024"]  # raised to what 3,000 listeners need
+    err, soft = limited(1024, 2048)
+    assert err.startswith("ERR the lab needs 4024 open files") and "hard limit is 2048" in err
+    assert soft == "2048"

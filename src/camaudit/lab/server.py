@@ -86,6 +86,32 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         writer.transport.abort()
 
 
+# Open files the lab keeps for connections in progress, the log and Python itself, beyond one
+# listening socket per service.
+FILE_MARGIN = 1024
+
+
+def ensure_files(listeners: int) -> None:
+    """Raise the open-file limit for ``listeners`` listening sockets (and ``FILE_MARGIN``), up
+    to the hard limit; ``LabError`` saying both numbers when the hard limit is too low."""
+    import resource
+
+    want = listeners + FILE_MARGIN
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        target = soft
+    if target < want:
+        raise LabError(f"the lab needs {want} open files ({listeners} listening sockets and "
+                       f"{FILE_MARGIN} spare) but may open only {target} (ulimit -n; the hard "
+                       "limit is " + ("unlimited" if hard == resource.RLIM_INFINITY
+                                      else str(hard)) + "): fewer --devices, or raise it")
+
+
 async def serve(devices: Sequence[LabDevice], log_path: Path | None = None,
                 ready: Callable[[], None] | None = None, *,
                 timeouts: Timeouts | None = None) -> None:
@@ -103,6 +129,8 @@ async def serve(devices: Sequence[LabDevice], log_path: Path | None = None,
     timeouts = timeouts or Timeouts()
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_quiet_handler)
+    ensure_files(sum(len(profiles[d.profile].services) for d in devices
+                     if d.profile in profiles and d.recorder is None))
     try:
         everything = with_cameras(list(devices))  # a recorder's channel documents name them
         for device in devices:
