@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -58,3 +59,26 @@ def test_demo_scans_the_lab_and_writes_json(tmp_path: Path) -> None:
     makers = {d["maker"] for d in doc["devices"]}
     assert {"Hikvision", "Dahua", "Xiongmai"} <= makers
     assert "maker right for 16/16 lab devices" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or shutil.which("unshare") is None,
+                    reason="needs util-linux setpriv and unshare")
+def test_demo_without_the_right_to_bind_low_ports_runs_in_a_user_namespace(
+        tmp_path: Path) -> None:
+    """As a user who may not bind ports below 1024 (here: root without that capability),
+    the demo re-runs itself in a private user and network namespace and scans the same lab."""
+    import subprocess
+    import sys
+
+    drop = ["setpriv", "--bounding-set", "-net_bind_service", "--inh-caps",
+            "-net_bind_service"]
+    exe = str(Path(sys.executable).with_name("camaudit"))
+    done = subprocess.run([*drop, exe, "demo", "--devices", "4", "-o", str(tmp_path / "d.json")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "private user and network namespace" in done.stderr
+    assert "maker right for 4/4 lab devices" in done.stderr
+    assert (tmp_path / "d.html").exists()
+    refused = subprocess.run([*drop, exe, "lab", "up", "-d", "--net", "127.61.0.0/29"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "unshare --user" in refused.stderr

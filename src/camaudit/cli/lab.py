@@ -5,13 +5,16 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
 from camaudit.cli.output import HELP_SETTINGS
-from camaudit.errors import UsageError
+from camaudit.errors import LabError, UsageError
+from camaudit.lab import userns
 
 DEMO_NET = "127.77.0.0/24"
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
@@ -76,6 +79,12 @@ def lab_up(net: str, count: int | None, profiles: tuple[str, ...], hostile: bool
     """
     from camaudit.lab.control import up
 
+    if not netns and not userns.low_ports_allowed():
+        raise LabError("the lab's devices listen on ports below 1024, which only root may bind; "
+                       "as a normal user, 'camaudit demo' runs in a private user and network "
+                       "namespace by itself, or run your commands in one: unshare --user "
+                       "--map-root-user --net sh -c 'ip link set lo up; camaudit lab up -d; "
+                       "camaudit scan 127.77.0.0/24' (docs/lab.md)")
     if netns:
         from camaudit.lab.netns import netns_up
 
@@ -108,17 +117,25 @@ def lab_down(state_path: Path | None) -> None:
               show_default=True, help="table for people, json for scripts and tests.")
 @_state_option
 def lab_list(fmt: str, state_path: Path | None) -> None:
-    """Show the running devices and their ground truth (maker, brand, ports ...)."""
+    """Show the running devices and their ground truth (maker, brand, ports ...): the
+    loopback lab of 'lab up' and the namespace lab of 'lab up --netns', whichever is up (a
+    namespace lab device carries its "namespace")."""
     from camaudit.lab.control import list_devices
+    from camaudit.lab.netns import running_devices
 
-    devices = [d.to_json() for d in list_devices(state_path)]
+    devices: list[dict[str, Any]] = [d.to_json() for d in list_devices(state_path)]
+    try:
+        devices += running_devices()
+    except LabError:
+        pass  # no iproute2 here: no namespace lab either
     if fmt == "json":
         click.echo(json.dumps(devices, indent=2))
         return
     for d in devices:
-        ports = ",".join(str(p) for p in d["ports"])
-        click.echo(f"{d['ip']:<16} {d['profile']:<16} {d['maker'] or '-':<10} "
-                   f"{d['brand'] or '-':<10} {d['mac']}  {ports}")
+        ports = ",".join(str(p) for p in d.get("ports") or ())
+        where = f"  [{d['namespace']}]" if d.get("namespace") else ""
+        click.echo(f"{d['ip']:<16} {d['profile']:<16} {d.get('maker') or '-':<10} "
+                   f"{d.get('brand') or '-':<10} {d.get('mac')}  {ports}{where}")
 
 
 @lab.command("profiles")
@@ -151,6 +168,15 @@ def demo(net: str, count: int, output: Path) -> None:
     from camaudit.targets import DEFAULT_PORTS, expand
 
     require_loopback_net(net)
+    if not userns.low_ports_allowed():
+        if not userns.possible():
+            raise LabError("the lab's devices listen on ports below 1024: run the demo as "
+                           "root, or on Linux with unshare (util-linux)")
+        click.echo("camaudit: this user may not listen on ports below 1024, so the demo runs in "
+                   "a private user and network namespace (unshare --user --net), where its lab "
+                   "may; the lab and the scan are the same, and nothing outside changes",
+                   err=True)
+        userns.reexec(sys.argv[1:])
     state = Path(tempfile.gettempdir()) / f"camaudit-demo-{os.getpid()}.json"
     truth = up(net, count, None, None, state, background=True, include_hostile=False)
     try:
