@@ -57,7 +57,7 @@ def render(devices: Sequence[Device], meta: dict[str, Any]) -> str:
           ",".join(str(p.port) for p in d.ports), policy_summary(d),
           ",".join(x.id for x in d.exposures),
           str(len(d.errors)) if d.errors else ""] for d in devices),
-        width=160)
+        width=200)
 
 
 def _address(d: Device) -> str:
