@@ -30,6 +30,7 @@ from camaudit.cli.output import HELP_SETTINGS
 from camaudit.cli.rules import rules
 from camaudit.cli.scan import scan
 from camaudit.cli.screen import screen
+from camaudit.cli.watch import watch
 from camaudit.errors import CamauditError
 
 
@@ -103,6 +104,7 @@ for command in (scan, identify, rules, discover, check, egress, inventory, repor
                 demo):
     cli.add_command(command)
 cli.add_command(import_)
+cli.add_command(watch)
 
 
 def main() -> None:

@@ -106,10 +106,10 @@ def _carry(store: Store, device: Device, site: str, fields: Sequence[str]) -> De
     empty = [f for f in fields if not getattr(device, f)]
     if not empty:
         return device
-    history = store.history(device.ip, site)
-    if not history:
+    sighting = store.last_sighting(device.ip, site)
+    if sighting is None:
         return device
-    last = history[-1].device
+    last = sighting.device
     kept = {f: getattr(last, f) for f in empty if getattr(last, f)}
     return dataclasses.replace(device, **kept) if kept else device
 

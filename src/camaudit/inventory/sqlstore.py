@@ -272,6 +272,15 @@ class SqlStore(ABC):
         return [Sighting(int(r[0]), r[1], r[2], d) for r in rows
                 if (d := self._device(r[3], r[0], ip)) is not None]
 
+    def last_sighting(self, ip: str, site: str) -> Sighting | None:
+        rows = self._query("SELECT d.scan_id, sc.started, sc.site, d.record FROM sightings d "
+                           "JOIN scans sc ON sc.id = d.scan_id WHERE d.ip = ? AND sc.site = ? "
+                           "ORDER BY sc.started DESC, sc.id DESC LIMIT 1", (ip, site))
+        for r in rows:
+            if (d := self._device(r[3], r[0], ip)) is not None:
+                return Sighting(int(r[0]), r[1], r[2], d)
+        return None
+
     def diff(self, scan_a: int | None = None, scan_b: int | None = None,
              site: str | None = None) -> ScanDiff:
         if scan_a is None or scan_b is None:

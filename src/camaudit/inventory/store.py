@@ -173,6 +173,11 @@ class Store(Protocol):
         """Every sighting of the device at ``ip``, oldest first."""
         ...
 
+    def last_sighting(self, ip: str, site: str) -> Sighting | None:
+        """The newest sighting of the device at ``ip`` at ``site`` (one row read, however long
+        its history)."""
+        ...
+
     def diff(self, scan_a: int | None = None, scan_b: int | None = None,
              site: str | None = None) -> ScanDiff:
         """Compare two scans (default: the last two, of ``site`` when given)."""

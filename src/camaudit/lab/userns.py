@@ -63,10 +63,10 @@ def loopback_up() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Inside the namespace: loopback up, then ``python -m camaudit ARGV`` in its place."""
     loopback_up()
-    from camaudit.cli import cli
-
-    cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="camaudit")
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.execv(sys.executable, [sys.executable, "-m", "camaudit", *args])  # noqa: S606
 
 
 if __name__ == "__main__":
