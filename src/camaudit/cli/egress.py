@@ -64,8 +64,7 @@ def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, d
 
 
 @click.command(context_settings=HELP_SETTINGS)
-@click.argument("evidence", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("evidence", nargs=-1, required=True, type=click.Path())
 @click.option("--devices", "devices_path", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE", help="Devices from scan --format json or jsonl output instead of "
                                    "the inventory (nothing is recorded).")
@@ -79,16 +78,26 @@ def _inventory(db: str | None, site: str | None) -> tuple[list[Device] | None, d
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write output to FILE.")
-@click.option("--engine", type=click.Choice(("auto", "stream", "duckdb")), default="auto",
-              show_default=True, help="Zeek conn logs: auto sends logs over 64 MB to DuckDB.")
+@click.option("--engine", type=click.Choice(("auto", "stream", "duckdb", "spark")),
+              default="auto", show_default=True,
+              help="Zeek conn logs: auto sends logs over 64 MB to DuckDB. spark: analyse "
+                   "Parquet layouts (--to-parquet) on Apache Spark (needs pyspark and Java).")
+@click.option("--spark-master", metavar="URL", envvar="SPARK_MASTER", show_envvar=True,
+              help="With --engine spark: the cluster (spark://host:7077, yarn, k8s://...); "
+                   "default local[*], or spark-submit's.")
+@click.option("--to-parquet", "to_parquet", metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Convert the evidence into the Parquet layout in DIR (created, or added "
+                   "to) that --engine spark and duckdb read, and analyse nothing.")
 @click.option("--netflow-port", "nf_ports", type=click.IntRange(1, 65535), multiple=True,
               metavar="PORT", help="In captures, decode UDP datagrams to PORT as NetFlow v5/v9 "
                                    "exports (repeatable, e.g. 2055).")
 @click.option("--include-local", is_flag=True,
               help="Also list far ends inside the site (private, link-local, multicast).")
-def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None,
+def egress(evidence: tuple[str, ...], devices_path: Path | None, db: str | None,
            site: str | None, no_db: bool, flag_country: str, fmt: str, output: Path | None,
-           engine: str, nf_ports: tuple[int, ...], include_local: bool) -> None:
+           engine: str, spark_master: str | None, to_parquet: Path | None,
+           nf_ports: tuple[int, ...], include_local: bool) -> None:
     """Show where devices send data, from captures, Zeek logs and flow records.
 
     EVIDENCE files are recognised by content: pcap and pcapng captures, Zeek conn, dns, ssl
@@ -109,6 +118,10 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
     (others too) are recorded there unless --no-db, as the egress field of their records in
     a new scan; later network scans keep it and camaudit report charts it.
 
+    --to-parquet DIR writes the evidence as Parquet tables (docs/egress.md) instead; a DIR
+    so written is itself EVIDENCE, read by DuckDB, or by Apache Spark with --engine spark
+    (local[*], --spark-master URL or spark-submit), with the same findings.
+
     \b
     Examples:
       camaudit egress capture.pcapng
@@ -117,11 +130,14 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
       camaudit egress conn.log dns.log ssl.log http.log --format json -o egress.json
       camaudit egress flows.csv --format csv -o egress.csv
       camaudit egress exports.pcap --netflow-port 2055
+      camaudit egress --to-parquet layout/ conn.*.log.gz dns.*.log.gz
+      camaudit egress layout/ --engine spark --spark-master spark://head:7077
     """
-    from camaudit.egress.analysis import analyse
-    from camaudit.egress.load import load
     from camaudit.egress.render import render_csv, render_json, render_table
 
+    if to_parquet is not None:
+        _to_parquet(evidence, to_parquet, nf_ports, devices_path, output, engine)
+        return
     countries = _countries(flag_country)
     started = now_iso()
     if devices_path is not None:
@@ -140,13 +156,19 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
             from camaudit.inventory import check_usable
 
             check_usable(db)
-    cap = load(evidence, engine=engine, nf_ports=nf_ports)
-    if cap.damage:
-        from camaudit.reports.text import printable
+    if engine == "spark":
+        from camaudit.egress.sparkengine import run
 
-        for d in cap.damage:
-            click.echo(f"camaudit: warning: {printable(d.line())} (read the rest)", err=True)
-    result = analyse(cap, devices, countries, include_local=include_local)
+        result = run(evidence, devices, countries, include_local, master=spark_master)
+    else:
+        if _on_command_line("spark_master"):  # SPARK_MASTER in the environment is no error
+            raise UsageError("--spark-master is for --engine spark")
+        from camaudit.egress.analysis import analyse
+        from camaudit.egress.load import load
+
+        cap = load([Path(e) for e in evidence], engine=engine, nf_ports=nf_ports)
+        result = analyse(cap, devices, countries, include_local=include_local)
+    _warn(result.damage)
     if fmt == "json":
         text = render_json(result)
     else:
@@ -168,3 +190,30 @@ def egress(evidence: tuple[Path, ...], devices_path: Path | None, db: str | None
             click.echo(f"camaudit: recorded the findings in the inventory (scan {scan_id})",
                        err=True)
     sys.exit(1 if result.flagged else 0)
+
+
+def _warn(damage: tuple[str, ...] | list[str]) -> None:
+    from camaudit.reports.text import printable
+
+    for line in damage:
+        click.echo(f"camaudit: warning: {printable(line)} (read the rest)", err=True)
+
+
+def _on_command_line(param: str) -> bool:
+    return click.get_current_context().get_parameter_source(param) is \
+        click.core.ParameterSource.COMMANDLINE
+
+
+def _to_parquet(evidence: tuple[str, ...], out: Path, nf_ports: tuple[int, ...],
+                devices_path: Path | None, output: Path | None, engine: str) -> None:
+    """``--to-parquet DIR``: convert, report on stderr, exit 0 (2 on bad input)."""
+    if (devices_path is not None or output is not None or engine == "spark"
+            or _on_command_line("spark_master")):
+        raise UsageError("--to-parquet only converts: not with --devices, -o, --engine spark "
+                         "or --spark-master")
+    from camaudit.egress.layout import write_layout
+
+    summary = write_layout([Path(e) for e in evidence], out, nf_ports)
+    _warn([d.line() for d in summary.damage])
+    click.echo(f"camaudit: wrote {len(summary.files)} evidence files ({summary.records} "
+               f"records) to the Parquet layout in {out}", err=True)

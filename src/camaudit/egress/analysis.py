@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from camaudit.egress.flows import Capture, Key, is_local, parse_ip
 from camaudit.egress.geo import GeoDB, Place, default_db, source
@@ -116,7 +116,13 @@ class _Far:
     kind: str
 
 
-def _far(remote: str, names: tuple[str, ...], geo: GeoDB, cls: Classifier,
+class Places(Protocol):
+    """Where addresses are hosted: ``GeoDB``, or the Spark executors' broadcast tables."""
+
+    def lookup(self, ip: str) -> Place: ...
+
+
+def _far(remote: str, names: tuple[str, ...], geo: Places, cls: Classifier,
          flag: set[str]) -> _Far:
     place = geo.lookup(remote)
     hit = cls.classify(list(names), remote, place.asn)
@@ -137,10 +143,9 @@ def _far(remote: str, names: tuple[str, ...], geo: GeoDB, cls: Classifier,
                 _name(list(names), hit, remote, place.asn, place.org), kind)
 
 
-def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, out: bool,
+def _finding(key: Key, v: Sequence[float], flow_names: Mapping[str, str],
+             dns_names: Mapping[str, str], device: str, remote: str, out: bool,
              far_of: Callable[[str, tuple[str, ...]], _Far]) -> EgressFinding:
-    flow_names = cap.flow_names.get(key, {})
-    dns_names = cap.names.get(remote, {})
     names = (*flow_names, *(n for n in dns_names if n not in flow_names))
     far = far_of(remote, names)
     place, rule = far.place, far.hit[0] if far.hit else None
@@ -157,36 +162,81 @@ def _finding(cap: Capture, key: Key, v: list[float], device: str, remote: str, o
         evidence=evidence)
 
 
+# What the judge says about one endpoint: None (neither side is a device of the site), or
+# (device, its finding), where a finding of None is a connection to a far end inside the site.
+Verdict = tuple[str, EgressFinding | None] | None
+
+
+class Judge:
+    """The per-endpoint half of ``analyse``: which side is the device, and its finding. It
+    needs only the endpoint, its names and the lookup tables, so the Spark engine runs this
+    same code on its executors (``egress.sparkjudge``); far ends are described once per
+    (address, names)."""
+
+    def __init__(self, inventory: Iterable[str], flag: set[str], include_local: bool,
+                 geo: Places, cls: Classifier) -> None:
+        self.inv = set(inventory)
+        self.flag = flag
+        self.include_local = include_local
+        self.geo = geo
+        self.cls = cls
+        self._fars: dict[tuple[str, tuple[str, ...]], _Far] = {}
+
+    def far(self, remote: str, names: tuple[str, ...]) -> _Far:
+        f = self._fars.get((remote, names))
+        if f is None:
+            f = self._fars[(remote, names)] = _far(remote, names, self.geo, self.cls, self.flag)
+        return f
+
+    def endpoint(self, key: Key, v: Sequence[float], flow_names: Mapping[str, str],
+                 names: Mapping[str, Mapping[str, str]]) -> Verdict:
+        """``v`` as in ``Capture.conns``; ``flow_names`` the names seen on the connection
+        (name -> evidence), ``names`` the DNS names of addresses (address -> name ->
+        evidence)."""
+        device, remote, out = _sides(key, self.inv)
+        if device not in self.inv and not is_local(device):
+            return None
+        if is_local(remote) and not self.include_local:
+            return device, None
+        return device, _finding(key, v, flow_names, names.get(remote, {}), device, remote,
+                                out, self.far)
+
+
+def flag_set(flag_countries: Iterable[str]) -> set[str]:
+    return {c.strip().upper() for c in flag_countries if c.strip()}
+
+
 def analyse(cap: Capture, devices: Sequence[Device] | None = None,
             flag_countries: Iterable[str] = ("CN",), include_local: bool = False,
             geo: GeoDB | None = None, rules: list[Destination] | None = None) -> Result:
     """Per-device findings for everything in ``cap``. With ``devices`` (the inventory), every
     inventory device is listed, clean or not, and other devices are listed by address."""
-    geo = geo or default_db()
-    cls = Classifier(load_destinations() if rules is None else rules)
-    flag = {c.strip().upper() for c in flag_countries if c.strip()}
+    flag = flag_set(flag_countries)
+    judge = Judge((d.ip for d in devices or ()), flag, include_local, geo or default_db(),
+                  Classifier(load_destinations() if rules is None else rules))
+    verdicts = (judge.endpoint(key, v, cap.flow_names.get(key, {}), cap.names)
+                for key, v in cap.conns.items())
+    return assemble(devices, verdicts, flag, cap.files, cap.records,
+                    [d.line() for d in cap.damage])
+
+
+def assemble(devices: Sequence[Device] | None, verdicts: Iterable[Verdict], flag: set[str],
+             files: Sequence[str], records: int, damage: Sequence[str]) -> Result:
+    """The ``Result`` of the judge's verdicts: every inventory device (clean or not), every
+    other device with a verdict, by address; findings flagged first, then by bytes out."""
     inventory = {d.ip: d for d in devices or ()}
     found: dict[str, list[EgressFinding]] = {ip: [] for ip in inventory}
     local: dict[str, int] = dict.fromkeys(inventory, 0)
-    inv = set(inventory)
-    fars: dict[tuple[str, tuple[str, ...]], _Far] = {}
-
-    def far_of(remote: str, names: tuple[str, ...]) -> _Far:
-        f = fars.get((remote, names))
-        if f is None:
-            f = fars[(remote, names)] = _far(remote, names, geo, cls, flag)
-        return f
-
-    for key, v in cap.conns.items():
-        device, remote, out = _sides(key, inv)
-        if device not in inventory and not is_local(device):
+    for verdict in verdicts:
+        if verdict is None:
             continue
+        device, finding = verdict
         found.setdefault(device, [])
         local.setdefault(device, 0)
-        if is_local(remote) and not include_local:
+        if finding is None:
             local[device] += 1
-            continue
-        found[device].append(_finding(cap, key, v, device, remote, out, far_of))
+        else:
+            found[device].append(finding)
     out_devices = []
     for ip in sorted(found, key=_ip_sort):
         fs = sorted(found[ip], key=lambda f: (not f.flagged, -f.bytes_out, _ip_sort(f.ip),
@@ -195,8 +245,7 @@ def analyse(cap: Capture, devices: Sequence[Device] | None = None,
                                         device=inventory.get(ip), findings=tuple(fs),
                                         local_connections=local.get(ip, 0)))
     return Result(devices=tuple(out_devices), flag_countries=tuple(sorted(flag)),
-                  files=tuple(cap.files), records=cap.records,
-                  damage=tuple(d.line() for d in cap.damage))
+                  files=tuple(files), records=records, damage=tuple(damage))
 
 
 @lru_cache(maxsize=1 << 16)

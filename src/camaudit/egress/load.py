@@ -74,6 +74,15 @@ def load(paths: Iterable[Path], engine: str = "auto", nf_ports: Iterable[int] = 
     cap = Capture()
     ports = frozenset(nf_ports)
     for path in paths:
+        if path.is_dir():  # a Parquet layout (egress/layout.py) is read by DuckDB
+            from camaudit.egress.layout import is_layout
+            from camaudit.egress.layoutduck import read_layout
+
+            if not is_layout(path):
+                raise UsageError(f"{path}: is a directory, and no Parquet layout of camaudit "
+                                 "egress (--to-parquet writes one)")
+            read_layout(path, cap, geo or default_db())
+            continue
         src = open_source(path)
         try:
             records, damaged = cap.records, len(cap.damage)

@@ -55,36 +55,47 @@ def _source(path: Path, json_lines: bool) -> tuple[str, set[str]]:
             f"nullstr='-', auto_detect=false, columns={{{spec}}})"), set(fields)
 
 
-def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = False,
-                     threads: int = 2) -> None:
-    """Aggregate one conn log with DuckDB into ``cap`` and prime ``geo`` for its addresses."""
+def conn_rows(path: Path, json_lines: bool = False) -> str:
+    """The SQL of one row per usable conn row: ``o, r, p, port`` (originator, responder, proto,
+    responder port), ``bo, bi, po, pi`` (IP-layer bytes and packets each way, unset is 0),
+    ``first, last`` (ts and ts + duration). Rows without both addresses, or whose time or
+    duration is not finite or outside 1970-9999, are left out. The aggregation below and the
+    Parquet layout (``egress.layout``) both read conn logs through it."""
     src, fields = _source(path, json_lines)
     ob = "orig_ip_bytes" if "orig_ip_bytes" in fields else "orig_bytes"
     rb = "resp_ip_bytes" if "resp_ip_bytes" in fields else "resp_bytes"
     ts = "TRY_CAST(ts AS DOUBLE)" if not json_lines else (
         "coalesce(TRY_CAST(ts AS DOUBLE), epoch(TRY_CAST(ts AS TIMESTAMPTZ)))")
+    return f"""SELECT {_q('id.orig_h')} AS o, {_q('id.resp_h')} AS r,
+                   coalesce(proto, 'tcp') AS p, coalesce({_q('id.resp_p')}, 0) AS port,
+                   coalesce({_q(ob)}, 0) AS bo, coalesce({_q(rb)}, 0) AS bi,
+                   coalesce(orig_pkts, 0) AS po, coalesce(resp_pkts, 0) AS pi,
+                   t AS first, t + coalesce(duration, 0) AS last
+            FROM (SELECT *, {ts} AS t FROM {src})
+            WHERE {_q('id.orig_h')} IS NOT NULL AND {_q('id.resp_h')} IS NOT NULL
+              AND t IS NOT NULL AND t BETWEEN 0 AND {MAX_TS}
+              AND coalesce(duration, 0) BETWEEN 0 AND {MAX_TS} - t"""  # noqa: S608
+
+
+def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = False,
+                     threads: int = 2) -> None:
+    """Aggregate one conn log with DuckDB into ``cap`` and prime ``geo`` for its addresses."""
+    rows_sql = conn_rows(path, json_lines)
     con = duckdb.connect()
     try:
         con.execute(f"SET threads={int(threads)}").fetchall()
         con.execute("SET asof_loop_join_threshold=0").fetchall()
         con.execute("SET enable_progress_bar=false").fetchall()
         con.execute(f"""CREATE TEMP TABLE agg AS
-            SELECT {_q('id.orig_h')} AS o, {_q('id.resp_h')} AS r,
-                   coalesce(proto, 'tcp') AS p, coalesce({_q('id.resp_p')}, 0) AS port,
-                   sum(coalesce({_q(ob)}, 0))::DOUBLE AS bo,
-                   sum(coalesce({_q(rb)}, 0))::DOUBLE AS bi,
-                   sum(coalesce(orig_pkts, 0))::DOUBLE AS po,
-                   sum(coalesce(resp_pkts, 0))::DOUBLE AS pi,
-                   min(t) AS first, max(t + coalesce(duration, 0)) AS last, count(*) AS n
-            FROM (SELECT *, {ts} AS t FROM {src})
-            WHERE {_q('id.orig_h')} IS NOT NULL AND {_q('id.resp_h')} IS NOT NULL
-              AND t IS NOT NULL AND t BETWEEN 0 AND {MAX_TS}
-              AND coalesce(duration, 0) BETWEEN 0 AND {MAX_TS} - t
+            SELECT o, r, p, port, sum(bo)::DOUBLE AS bo, sum(bi)::DOUBLE AS bi,
+                   sum(po)::DOUBLE AS po, sum(pi)::DOUBLE AS pi,
+                   min(first) AS first, max(last) AS last, count(*) AS n
+            FROM ({rows_sql})
             GROUP BY ALL""").fetchall()  # noqa: S608 - names from the log header
         rows = con.execute("SELECT o, r, p, port, bo, bi, po, pi, first, last FROM agg"
                            ).fetchall()
         total = con.execute("SELECT coalesce(sum(n), 0) FROM agg").fetchall()[0]
-        _geo(con, geo)
+        prime_geo(con, geo)
     except duckdb.Error as e:
         raise UsageError(f"{path}: {str(e).splitlines()[0]}") from e
     finally:
@@ -100,8 +111,9 @@ def read_conn_duckdb(path: Path, cap: Capture, geo: GeoDB, json_lines: bool = Fa
     cap.files.append(str(path))
 
 
-def _geo(con: Any, geo: GeoDB) -> None:
-    """ASOF joins of the distinct IPv4 addresses against the country and ASN range tables."""
+def prime_geo(con: Any, geo: GeoDB) -> None:
+    """ASOF joins of the distinct IPv4 addresses of table ``agg`` (columns ``o`` and ``r``)
+    against the country and ASN range tables; the answers prime ``geo``."""
     con.register("cc_src", {"lo": geo.cc4_lo, "hi": geo.cc4_hi,
                             "cc": geo.cc4_cc.astype("U2")})
     con.register("asn_src", {"lo": geo.asn4_lo, "hi": geo.asn4_hi, "asn": geo.asn4_as})
