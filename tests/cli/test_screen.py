@@ -355,6 +355,11 @@ def test_screen_lab_fixtures_with_credentials(tmp_path: Path) -> None:
     finally:
         down(state)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
+    # the wrong password cost each device exactly one failed login in its run (the lab logs
+    # a refused answer to its challenge as REFUSED)
+    refused = [r for r in lines if r["method"] == "REFUSED"]
+    assert sorted(r["ip"] for r in refused) == sorted(ips.values())
+    lines = [r for r in lines if r["method"] != "REFUSED"]
     # GETs of the capability paths; the only POST is the ONVIF GetServices call
     assert {(r["proto"], r["method"]) for r in lines} == {("http", "GET"), ("http", "POST")}
     assert {r["path"] for r in lines if r["method"] == "POST"} == {"/onvif/device_service"}
