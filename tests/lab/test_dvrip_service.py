@@ -90,6 +90,7 @@ def test_over_the_lab(tmp_path: Path, run_lab: Any) -> None:
     assert got["refused"].payload["Ret"] == 203 and got["after"] == b""
     lines = [json.loads(x) for x in log.read_text().splitlines()]
     assert [(x["proto"], x["method"], x["path"]) for x in lines] == [
-        ("dvrip", "1000", ""), ("dvrip", "1020", ""), ("dvrip", "1000", "")]
+        ("dvrip", "1000", ""), ("dvrip", "1020", ""), ("dvrip", "1000", ""),
+        ("dvrip", "REFUSED", "")]  # the wrong password is logged as a refused login
     assert "lab-operator" not in log.read_text() and d.sofia_hash("nope") not in log.read_text()
     assert load_profiles()["xiongmai-dvr"].firmware == truth.firmware

@@ -178,7 +178,12 @@ def test_protected_routes_challenge_and_check_credentials(tmp_path: Path, run_la
         seen["basic ok"].endswith(PLAIN)
     assert seen["basic wrong"].startswith(b"HTTP/1.1 401 ")
     lines = records(tmp_path / "log.jsonl")
+    # a request whose credentials were refused is logged twice: as itself, then as REFUSED (a
+    # failed login); a request without credentials, or with a stale nonce, is not a failure
+    refused = [r for r in lines if r["method"] == "REFUSED"]
+    lines = [r for r in lines if r["method"] != "REFUSED"]
     assert len(lines) == len(seen)
+    assert 0 < len(refused) < len(lines)
     assert all(set(r) == {"ip", "port", "proto", "method", "path"} for r in lines)
     assert {r["method"] for r in lines} == {"GET", "HEAD"}
     text = (tmp_path / "log.jsonl").read_text()
