@@ -205,3 +205,14 @@ def test_a_second_watcher_is_refused_and_sigterm_stops_the_first(tmp_path: Path)
         assert [s.site for s in store.scans()] == ["hq", "branch"]
     finally:
         store.close()
+
+
+def test_every_takes_a_duration_with_a_unit() -> None:
+    from camaudit.cli.watch import duration
+    from camaudit.errors import UsageError
+
+    assert [duration(t) for t in ("90s", "10m", "1h", "1d", "600", "1.5h")] == [
+        90, 600, 3600, 86400, 600, 5400]
+    for bad in ("1w", "h", "", "0s", "40d", "-5m"):
+        with pytest.raises(UsageError, match="--every"):
+            duration(bad)

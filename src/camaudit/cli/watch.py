@@ -19,11 +19,26 @@ if TYPE_CHECKING:
     from camaudit.watch.config import WatchConfig
 
 
+def duration(text: str) -> float:
+    """``90s``, ``10m``, ``1h``, ``1d`` or plain seconds -> seconds (``UsageError`` otherwise)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = (text[:-1], text[-1].lower()) if text[-1:].isalpha() else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except (KeyError, ValueError):
+        raise UsageError(f"--every: '{text}' is not a duration (e.g. 90s, 10m, 1h)") from None
+    if not 1 <= seconds <= 31 * 86400:
+        raise UsageError(f"--every: '{text}' is not between 1 second and 31 days")
+    return seconds
+
+
 @click.command(context_settings=HELP_SETTINGS)
 @click.argument("targets", nargs=-1)
 @click.option("--interval", type=click.FloatRange(1, 31 * 86400), metavar="SECONDS",
               help="Seconds from the start of one cycle to the start of the next "
                    "(default: the config's, else 300).")
+@click.option("--every", "every", metavar="DURATION",
+              help="The same as --interval, with a unit: 90s, 10m, 1h, 1d.")
 @click.option("--once", is_flag=True,
               help="One cycle, then deliver what is queued (up to --flush-timeout) and exit "
                    "(for cron).")
@@ -81,7 +96,8 @@ if TYPE_CHECKING:
               help="Log lines on stderr as text or one JSON object each (default: text).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every delivery retry too.")
-def watch(targets: tuple[str, ...], interval: float | None, once: bool, ports_spec: str | None,
+def watch(targets: tuple[str, ...], interval: float | None, every: str | None, once: bool,
+          ports_spec: str | None,
           input_files: tuple[Path, ...], excludes: tuple[str, ...], allow_public: bool,
           timeout: float, host_timeout: float, banner_wait: float, concurrency: int,
           rate: float | None, iface: str | None, wait: float, credentials_file: Path | None,
@@ -114,6 +130,10 @@ def watch(targets: tuple[str, ...], interval: float | None, once: bool, ports_sp
     from camaudit.watch import config as settings
     from camaudit.watch.logs import reset, setup
 
+    if every is not None:
+        if interval is not None:
+            raise UsageError("give --interval or --every, not both")
+        interval = duration(every)
     config = settings.load(config_file, settings.Flags(
         targets=targets, interval=interval, site=site, db=db, state_dir=state_dir,
         ports=ports_spec, log_format=log_format, stdout=False if no_stdout else None,
