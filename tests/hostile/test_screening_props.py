@@ -61,9 +61,11 @@ def _screen(text: str) -> tuple[float, int]:
 @pytest.mark.parametrize("unit", ["A", "EM_RACE", "ethnicity ", "x_EM_RACE_y ", "种族 "])
 def test_matching_is_linear_in_the_text(unit: str) -> None:
     """Wildcard terms (``*EM_RACE_*``) and texts with a hit every few characters."""
-    small, _ = _screen(unit * (32 * 1024 // len(unit)))
-    big, _ = _screen(unit * (256 * 1024 // len(unit)))  # 8 times as long: at most 16 times
-    assert big < 16 * max(small, 0.02), (small, big)
+    # best of three each, so a busy machine does not decide; 8 times the text: linear work
+    # takes about 8 times as long, quadratic 64 times; the bound sits between
+    small = min(_screen(unit * (32 * 1024 // len(unit)))[0] for _ in range(3))
+    big = min(_screen(unit * (256 * 1024 // len(unit)))[0] for _ in range(3))
+    assert big < 32 * max(small, 0.02), (small, big)
 
 
 @props(examples=60)
