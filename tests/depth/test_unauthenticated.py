@@ -46,3 +46,30 @@ def test_silent_udp_costs_nothing_but_the_wait(make_device: Callable[..., Any]) 
     got = asyncio.run(deepen(IP, (Port(37777, "tcp", "dahua-sdk"), Port(34567, "tcp", "")),
                              (), transport, default_matcher()))
     assert sorted(device.udp) == [34569, 37810] and not got.errors and not got.observations
+
+
+def test_a_maker_named_by_the_search_picks_a_maker_scoped_credential(
+        make_device: Callable[..., Any]) -> None:
+    """Nothing the probes saw named the maker; the DHIP answer does, so the operator's
+    credential for Dahua devices is the one used (and only it)."""
+    from camaudit.credentials import Credential, CredentialSet, _Entry
+    from camaudit.lab.plan import plan
+    from camaudit.lab.profiles import load_profiles
+    from camaudit.lab.responders import Responder
+    from camaudit.protocols import REGISTRY
+
+    from .conftest import PASSWORD, USER
+
+    (lab,) = plan("127.66.0.0/29", 1, ["dahua-ipc"])
+    reply = Responder(load_profiles()["dahua-ipc"], lab).answer(
+        "dhip", REGISTRY["dhip"].probes()[0])
+    assert reply
+    info = (b"deviceType=IPC-HDW5421S\r\nserialNumber=SN1\r\n")
+    device, transport = make_device(
+        {"/cgi-bin/magicBox.cgi?action=getSystemInfo": (200, info)}, ports={80, 37777},
+        datagrams={37810: reply})
+    creds = CredentialSet((_Entry(Credential(USER, PASSWORD, "t"), maker="Dahua"),))
+    got = asyncio.run(deepen(IP, (Port(80, "tcp", "http"), Port(37777, "tcp", "dahua-sdk")),
+                             (), transport, default_matcher(), creds))
+    assert ("cgi.field", "serialNumber=SN1") in {(o.key, o.value) for o in got.observations}
+    assert got.logins == 1 and not got.refused

@@ -6,11 +6,14 @@ the cameras on its channels:
 
 1. **Without credentials**, on every host with an HTTP port: the ONVIF ``GetDeviceInformation``
    call unsigned. A device that answers it tells its maker, model, firmware and serial to
-   anyone (``onvif.unauthenticated``, an exposure).
+   anyone (``onvif.unauthenticated``, an exposure). Then the vendors' discovery searches
+   (SADP, DHIP, DVRIP), unicast and at once, to a host that shows a maker's port or is a
+   camera of unknown maker (it spoke ONVIF).
 2. **With the operator's credential** for the host (``credentials.CredentialSet``: by address,
-   network or the maker the probes found), through one ``Session``: the maker's own read-only
-   API (Hikvision ISAPI, Dahua CGI), then ONVIF device information, interfaces and profiles.
-   The first refusal ends every request to the host (``credentials refused``, a device error).
+   network or the maker the probes found), through one ``Session``: a DVRIP login and
+   SystemInfo, the maker's own read-only API (Hikvision ISAPI, Dahua CGI; a recorder's channel
+   list only from a recorder), then ONVIF device information, interfaces and profiles. The
+   first refusal ends every request to the host (``credentials refused``, a device error).
 """
 
 from __future__ import annotations
@@ -287,11 +290,13 @@ async def deepen(ip: str, ports: Sequence[Port], observations: Sequence[Observat
     web = http_ports(ports)
     open_ports = {p.port for p in ports}
     maker = _maker_guess(observations, matcher)
-    credential = credentials.for_device(ip, maker) if credentials else None
     session = Session(ip, transport, None, timeout, allow_plain_basic)
     c = _Collector(session, next((p for p, tls in web if tls), None))
     answered = await _unauthenticated_onvif(c, *web[0]) if web else False
     await _searches(c, ip, transport, open_ports, maker, min(timeout, DATAGRAM_WAIT))
+    if maker is None and c.obs:  # what it said before login may name the maker
+        maker = _maker_guess([*observations, *c.obs], matcher)
+    credential = credentials.for_device(ip, maker) if credentials else None
     if credential is not None:
         session.credential = credential
         if wire_dvrip.TCP_PORT in open_ports:
