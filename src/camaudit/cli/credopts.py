@@ -1,4 +1,5 @@
-"""The credential options that ``scan`` and ``discover`` share (docs/depth.md)."""
+"""Options that several commands share: what and how to probe (``scan``, ``watch``) and the
+operator's credentials (``scan``, ``discover``, ``watch``; docs/depth.md)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,33 @@ def credential_options(f: F) -> F:
 
 def load_credentials(credentials_file: Path | None, credentials_env: bool) -> CredentialSet:
     return load(str(credentials_file) if credentials_file else None, credentials_env)
+
+
+def probe_options(f: F) -> F:
+    """-iL, --exclude, --allow-public, --timeout, --host-timeout, --banner-wait,
+    --concurrency and --rate, as ``scan`` and ``watch`` take them."""
+    options = [
+        click.option("-iL", "input_files", multiple=True, type=click.Path(path_type=Path),
+                     metavar="FILE", help="Read targets from FILE (one per line, # comments)."),
+        click.option("--exclude", "excludes", multiple=True, metavar="TARGETS",
+                     help="Targets to skip (same forms, comma separated)."),
+        click.option("--allow-public", is_flag=True,
+                     help="Allow targets outside private, loopback and link-local ranges."),
+        click.option("--timeout", default=2.0, show_default=True,
+                     type=click.FloatRange(0.05, 120), help="Seconds per connection and read."),
+        click.option("--host-timeout", default=30.0, show_default=True,
+                     type=click.FloatRange(0.1, 3600),
+                     help="Seconds for all probes of one host."),
+        click.option("--banner-wait", default=1.0, show_default=True,
+                     type=click.FloatRange(0, 30),
+                     help="Seconds to wait for a service that speaks first (ports 23, 8000 ...)."),
+        click.option("--concurrency", default=256, show_default=True,
+                     type=click.IntRange(1, 4096), help="Connections open at once."),
+        click.option("--rate", type=click.FloatRange(0.01, 100000, min_open=False), metavar="N",
+                     help="Start at most N connections per second, all hosts together (default: "
+                          "no limit; e.g. 20 for fragile cameras or a slow link). Waiting for "
+                          "the rate does not count against --host-timeout."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

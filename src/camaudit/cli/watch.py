@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from camaudit.cli.credopts import credential_options, load_credentials
+from camaudit.cli.credopts import credential_options, load_credentials, probe_options
 from camaudit.cli.output import HELP_SETTINGS, db_option
 from camaudit.errors import UsageError
 
@@ -44,22 +44,7 @@ def duration(text: str) -> float:
                    "(for cron).")
 @click.option("-p", "--ports", "ports_spec", metavar="PORTS",
               help="Ports to probe, e.g. 80,443,8000-8010 (default: the camera port set).")
-@click.option("-iL", "input_files", multiple=True, type=click.Path(path_type=Path),
-              metavar="FILE", help="Read targets from FILE (one per line, # comments).")
-@click.option("--exclude", "excludes", multiple=True, metavar="TARGETS",
-              help="Targets to skip (same forms, comma separated).")
-@click.option("--allow-public", is_flag=True,
-              help="Allow targets outside private, loopback and link-local ranges.")
-@click.option("--timeout", default=2.0, show_default=True, type=click.FloatRange(0.05, 120),
-              help="Seconds per connection and read.")
-@click.option("--host-timeout", default=30.0, show_default=True,
-              type=click.FloatRange(0.1, 3600), help="Seconds for all probes of one host.")
-@click.option("--banner-wait", default=1.0, show_default=True, type=click.FloatRange(0, 30),
-              help="Seconds to wait for a service that speaks first (ports 23, 8000 ...).")
-@click.option("--concurrency", default=256, show_default=True, type=click.IntRange(1, 4096),
-              help="Connections open at once.")
-@click.option("--rate", type=click.FloatRange(0.01, 100000, min_open=False), metavar="N",
-              help="Start at most N connections per second (default: no limit).")
+@probe_options
 @click.option("--discover-iface", "iface", metavar="IF",
               help="Also run vendor discovery on this interface each cycle (as scan --iface).")
 @click.option("--wait", default=3.0, show_default=True, type=click.FloatRange(0.1, 120),
