@@ -34,6 +34,10 @@ import defusedxml.ElementTree as ET
 from camaudit.lab.control import down, up
 from camaudit.targets import DEFAULT_PORTS
 
+# nmap -sV and how a maker counts as named: as bench/scan_vs_nmap.py does (run from bench/)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scan_vs_nmap import _nmap as nmap_sv  # noqa: E402
+
 PORTS = ",".join(str(p) for p in DEFAULT_PORTS)
 
 
@@ -80,24 +84,6 @@ def _nmap_st(net: str, rate: int) -> tuple[float, set[tuple[str, int]], bool]:
     return elapsed, found, done.returncode == 0
 
 
-def _nmap_sv(ips: list[str]) -> tuple[float, dict[str, str]]:
-    start = time.perf_counter()
-    xml = subprocess.run(["nmap", "-sV", "-n", "-Pn", "-p", PORTS, "-oX", "-", *ips],
-                         check=True, capture_output=True, text=True).stdout
-    elapsed = time.perf_counter() - start
-    text: dict[str, str] = {}
-    for host in ET.fromstring(xml).iter("host"):
-        addr = host.find("address")
-        if addr is None:
-            continue
-        words = []
-        for svc in host.iter("service"):
-            words += [svc.get(a, "") for a in ("name", "product", "extrainfo", "devicetype")]
-            words += [c.text or "" for c in svc.iter("cpe")]
-        text[addr.get("addr", "")] = " ".join(words).lower()
-    return elapsed, text
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--net", default="127.90.0.0/16")
@@ -140,7 +126,7 @@ def main() -> int:
             ca_time, _ = _camaudit(ips, sub_out, None)
             sub_makers = _makers(sub_out)
             ca_right = sum(1 for d in subset if d.maker and sub_makers.get(d.ip) == d.maker)
-            sv_time, text = _nmap_sv(ips)
+            sv_time, text = nmap_sv(ips, PORTS)
             sv_right = sum(1 for d in subset if d.maker
                            and d.maker.lower() in text.get(d.ip, ""))
             named = sum(1 for d in subset if d.maker)
