@@ -169,23 +169,30 @@ def parse(text: str, name: str, environ: Mapping[str, str]) -> tuple[_Entry, ...
                  for i, r in enumerate(raw, 1))
 
 
-def read_file(path: str) -> str:
-    """The text of a credentials file that only its owner may read; ``UsageError`` otherwise."""
+def read_private(path: str, name: str, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of the file at ``path``, which must be a regular file that
+    only its owner may read (not followed through a symbolic link); ``UsageError`` otherwise.
+    ``name`` says what the file is in messages (``credentials file``)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as e:
-        raise UsageError(f"cannot read credentials file '{path}': "
+        raise UsageError(f"cannot read {name} '{path}': "
                          f"{e.strerror or type(e).__name__}") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UsageError(f"credentials file '{path}' is not a regular file")
+            raise UsageError(f"{name} '{path}' is not a regular file")
         if st.st_mode & 0o077:
-            raise UsageError(f"credentials file '{path}' may be read by others (mode "
+            raise UsageError(f"{name} '{path}' may be read by others (mode "
                              f"{stat.S_IMODE(st.st_mode):04o}); refused: chmod 600 it")
-        data = os.read(fd, MAX_FILE + 1)
+        return os.read(fd, limit + 1)
     finally:
         os.close(fd)
+
+
+def read_file(path: str) -> str:
+    """The text of a credentials file that only its owner may read; ``UsageError`` otherwise."""
+    data = read_private(path, "credentials file", MAX_FILE)
     if len(data) > MAX_FILE:
         raise UsageError(f"credentials file '{path}' is over {MAX_FILE} bytes")
     try:

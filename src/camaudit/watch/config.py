@@ -19,7 +19,6 @@ refused) and never written in the file itself; no message quotes it.
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -168,21 +167,9 @@ def read_secret(env: str | None, path: Path | None, what: str,
                              "or empty")
         return value.encode()
     assert path is not None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as e:
-        raise UsageError(f"{what}: cannot read the secret file '{path}': "
-                         f"{e.strerror or e}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UsageError(f"{what}: the secret file '{path}' is not a regular file")
-        if st.st_mode & 0o077:
-            raise UsageError(f"{what}: the secret file '{path}' may be read by others (mode "
-                             f"{stat.S_IMODE(st.st_mode):04o}); refused: chmod 600 it")
-        data = os.read(fd, MAX_SECRET + 1)
-    finally:
-        os.close(fd)
+    from camaudit.credentials import read_private
+
+    data = read_private(str(path), f"{what}: secret file", MAX_SECRET)
     secret = data.rstrip(b"\r\n")
     if not secret or len(data) > MAX_SECRET:
         raise UsageError(f"{what}: the secret file '{path}' must hold 1 to {MAX_SECRET} "
