@@ -68,3 +68,27 @@ def test_extending_walkthroughs_run_and_print_what_they_promise() -> None:
                     if line.lstrip().startswith("print(") and "# " in line]
         printed = [line.strip() for line in done.stdout.splitlines()]
         assert printed == promised, (printed, promised)
+
+
+def test_fingerprint_format_snippets_run_and_print_what_they_promise() -> None:
+    """docs/fingerprints.md says every snippet runs as is; each print's comment is in what it
+    prints ("..." stands for any text)."""
+    import os
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "fingerprints.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) >= 8
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for block in blocks:
+        done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
+                              cwd=ROOT, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        promised = [line.split("# ", 1)[1].strip() for line in block.splitlines()
+                    if line.lstrip().startswith("print(") and "# " in line]
+        printed = [line.strip() for line in done.stdout.splitlines()]
+        assert len(printed) >= len(promised), (printed, promised)
+        for got, want in zip(printed, promised, strict=False):
+            pattern = ".*".join(re.escape(part) for part in want.split("..."))
+            assert re.search(pattern, got), (got, want)

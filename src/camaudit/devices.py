@@ -5,7 +5,9 @@ matches combine as independent signals (1 - prod(1 - c)); the strongest maker wi
 conflicting maker lowers the confidence. The brand is the label the device shows (``hw.brand``
 evidence, else the maker's own name unless the firmware is an OEM build). Evidence of grade
 ``port`` (an open vendor port) and traits that third-party stacks share (rules with ``shared:``)
-only corroborate: they never name a maker on their own (``fingerprints.strength``).
+only corroborate: they never name a maker on their own, except when shared traits whose other
+senders differ converge on one maker, which names it at low confidence
+(``fingerprints.strength``).
 ``relabeled`` is true when brand and maker differ, or when the firmware is a brand-neutral OEM
 build.
 """
@@ -17,7 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from camaudit.exposure import findings as exposure_findings
-from camaudit.fingerprints.strength import combine, names_alone
+from camaudit.fingerprints.strength import (
+    CONVERGENT_CONFIDENCE,
+    combine,
+    converging,
+    names_alone,
+)
 from camaudit.model import GRADES, Device, Evidence, Match, Observation, Port, ProbeError
 
 _GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
@@ -95,6 +102,8 @@ def identity_of(matches: Sequence[Match]) -> Identity:
         rival = max((s for mk, s in combined.items() if mk != maker), default=0.0)
         # No amount of agreeing evidence makes a network verdict certain.
         confidence = min(MAX_CONFIDENCE, round(combined[maker] * (1.0 - 0.5 * rival), 2))
+    elif (maker := converging(matches)) is not None:
+        confidence = min(CONVERGENT_CONFIDENCE, round(combine(scores[maker]), 2))
     # Fields come only from matches that agree with the winning maker or name no maker.
     agreeing = [m for m in matches if m.get("hw.maker") in (None, maker)]
     oem = _best(agreeing, "hw.oem") == "true"

@@ -56,6 +56,7 @@ class Match:
     confidence: float
     fields: tuple[tuple[str, str], ...]
     shared: bool = False  # the trait is shared with third-party stacks: it never names alone
+    shared_with: tuple[str, ...] = ()  # who else shows it (rules/vocab/sharers.txt)
 
     def get(self, name: str) -> str | None:
         for k, v in self.fields:

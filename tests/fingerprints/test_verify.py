@@ -116,3 +116,17 @@ def test_a_bad_negative_entry_is_a_rule_error_naming_file_and_line(
     with pytest.raises(RuleError) as e:
         load_negatives(tmp_path)
     assert str(e.value).startswith(message), str(e.value)
+
+
+def test_shared_with_names_known_senders_and_needs_shared() -> None:
+    base = ("matches: rtsp.sdp\nrules:\n  - id: a\n    pattern: 'x'\n    grade: firmware\n"
+            "    source: t\n    set: {hw.maker: Dahua}\n    examples: [{value: x}]\n")
+    ok = parse_rule_file(base + "    shared: relays pass it on\n    shared_with: [rtsp-relays]\n",
+                         "rtsp.sdp.yaml")
+    assert ok[0].shared_with == ("rtsp-relays",) and verify(ok) == []
+    odd = parse_rule_file(base + "    shared: why\n    shared_with: [gremlins]\n", "rtsp.sdp.yaml")
+    assert any("sharer 'gremlins' not in vocab/sharers.txt" in p for p in verify(odd))
+    with pytest.raises(RuleError, match="'shared_with' needs 'shared'"):
+        parse_rule_file(base + "    shared_with: [live555]\n", "rtsp.sdp.yaml")
+    with pytest.raises(RuleError, match="must be a list"):
+        parse_rule_file(base + "    shared: why\n    shared_with: live555\n", "rtsp.sdp.yaml")

@@ -174,3 +174,15 @@ def test_content_length_of_unicode_digits_is_no_length() -> None:
     resp = http.parse_response(reply)
     assert resp.valid and resp.body == b"ab"
     assert http.response_complete(reply) is False  # no usable length: read to EOF
+
+
+def test_a_mac_realm_gives_its_oui_owner() -> None:
+    """EZVIZ and Uniview firmware use the device's MAC as realm (mediamtx#1631); a realm that is
+    no MAC, or a locally administered one, gives nothing."""
+    obs = keys(http.www_authenticate_observations('Digest realm="588fcf7a1dc6", nonce="x"', "s",
+                                                  prefix="rtsp"))
+    assert obs["rtsp.realm"] == ["588fcf7a1dc6"]
+    assert obs["mac.org"] == ["Hangzhou Ezviz Software Co.,Ltd."]
+    for realm in ("Login to 4M0747EPAA1D284", "0123456789zz", "02aabbccddee"):
+        assert "mac.org" not in keys(http.www_authenticate_observations(
+            f'Digest realm="{realm}"', "s"))

@@ -105,3 +105,17 @@ def test_content_length_of_unicode_digits_is_no_length() -> None:
     reply = b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: \xb3\r\n\r\n"
     assert rtsp.response_complete(reply) is True
     assert rtsp.parse_response(reply).valid
+
+
+def test_pasted_sdp_without_its_blank_line_is_still_the_body() -> None:
+    """A blog's DESCRIBE dialogue lost the blank line before ``v=0``."""
+    text = (b"RTSP/1.0 200 OK\nCSeq: 4\nx-Accept-Dynamic-Rate: 1\nContent-Type: application/sdp\n"
+            b"v=0\no=- 1 1 IN IP4 0.0.0.0\ns=Media Server\na=packetization-supported:DH\n")
+    resp = rtsp.parse_response(text, lenient=True)
+    assert [n for n, _ in resp.headers] == ["CSeq", "x-Accept-Dynamic-Rate", "Content-Type"]
+    assert resp.body.startswith(b"v=0\n") and b"packetization-supported:DH" in resp.body
+    # off the wire nothing is guessed: the line stays where it was sent
+    assert rtsp.parse_response(text).body == b""
+    # a body that already follows a blank line is left alone
+    whole = text.replace(b"sdp\nv=0", b"sdp\n\nv=0")
+    assert rtsp.parse_response(whole, lenient=True).body == resp.body

@@ -55,7 +55,8 @@ class Matcher:
             out.append(Match(
                 rule=rule.id, key=obs.key, value=obs.value, source=obs.source,
                 grade=rule.grade, confidence=rule.confidence,
-                fields=tuple(sorted(fields.items())), shared=bool(rule.shared)))
+                fields=tuple(sorted(fields.items())), shared=bool(rule.shared),
+                shared_with=rule.shared_with))
             if not rule.shared:
                 break
         return out

@@ -11,6 +11,7 @@ A rule file is named after the observation key it matches (``http.header.server.
         grade: firmware            # protocol|firmware|onvif|oui|model|port|identity
         confidence: 0.9            # optional; defaults to the grade's weight
         shared: ''                 # optional: why other makers' firmware shows this trait too
+        shared_with: [live555]     # optional, with shared: who else shows it (vocab/sharers.txt)
         source: rapid7/recog xml/http_servers.xml
         set: {hw.maker: Hikvision}
         capture: {1: hw.firmware}  # optional; regex group -> field
@@ -60,6 +61,7 @@ class Rule:
     file: str
     line: int
     shared: str = ""  # non-empty: third-party stacks show this trait too (it never names alone)
+    shared_with: tuple[str, ...] = ()  # who else shows it (vocab/sharers.txt); see strength.py
 
     @property
     def where(self) -> str:
@@ -72,7 +74,7 @@ class Rule:
 
 
 _RULE_KEYS = {"id", "description", "pattern", "ignore_case", "grade", "confidence", "source",
-              "set", "capture", "examples", "shared"}
+              "set", "capture", "examples", "shared", "shared_with"}
 
 
 def _str_map(raw: Any, where: str, what: str) -> dict[str, str]:
@@ -138,6 +140,11 @@ def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
             expect=_str_map(ex.get("expect"), where, "expect"),
             line=line_of(ex, line),
         ))
+    shared_with = raw.get("shared_with") or []
+    if not isinstance(shared_with, list) or not all(isinstance(w, str) for w in shared_with):
+        raise RuleError(f"{where}: rule {rid}: 'shared_with' must be a list of sharer names")
+    if shared_with and not raw.get("shared"):
+        raise RuleError(f"{where}: rule {rid}: 'shared_with' needs 'shared' (why others show it)")
     confidence = float(raw.get("confidence", GRADES[grade]))
     if not 0.0 <= confidence <= 1.0:
         raise RuleError(f"{where}: rule {rid}: confidence must be within 0..1")
@@ -146,7 +153,7 @@ def _parse_rule(raw: Any, key: str, filename: str) -> Rule:
         grade=grade, confidence=confidence, source=str(raw["source"]),
         set=_str_map(raw.get("set"), where, "set"), capture=capture,
         examples=tuple(examples), file=filename, line=line,
-        shared=str(raw.get("shared") or ""),
+        shared=str(raw.get("shared") or ""), shared_with=tuple(shared_with),
     )
 
 

@@ -14,19 +14,30 @@ device be called covered?):
   envelope that a standard also defines) names the maker but takes a second trait to accuse;
 * a maker is **corroborated** when traits from at least two independent observations name it
   (an ONVIF manufacturer and a MAC OUI, say): two header fields of one reply are one observation
-  family, and so are the fields of one discovery reply.
+  family, and so are the fields of one discovery reply;
+* shared traits **converge** on a maker when nothing names a maker alone, two of them from
+  different observation families point at it, each rule says who else shows it
+  (``shared_with``) with no one on both lists, and no evidence (an open port included) points
+  at another maker. A Dahua RTSP header that HiSilicon's SDK server also sends, plus Dahua's
+  private SDP packetization that only a relay would pass on: no single other sender explains
+  both. Convergence names the maker at ``CONVERGENT_CONFIDENCE`` at most and is never unique or
+  corroborated, so it can reach "possible" and never "covered".
 
 A "covered" verdict needs a unique trait or corroboration; otherwise it is "possible".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
+
+from camaudit.model import Match
 
 UNIQUE_GRADES = frozenset({"protocol", "firmware"})
 UNIQUE_CONFIDENCE = 0.75
 NEVER_ALONE_GRADES = frozenset({"port", "identity"})
+CONVERGENT_CONFIDENCE = 0.5
 
 # Keys read off one reply or one discovery message: several hits there are one piece of evidence.
 _FAMILIES = {
@@ -82,6 +93,20 @@ def unique(trait: Trait) -> bool:
 
 def independent_families(traits: Iterable[Trait]) -> set[str]:
     return {family(t.key) for t in traits if names_alone(t.grade, t.shared)}
+
+
+def converging(matches: Sequence[Match]) -> str | None:
+    """The maker that shared traits converge on (see the module text), else None. The caller
+    asks only when no trait names a maker alone."""
+    pointing = {m.get("hw.maker") for m in matches if m.get("hw.maker")}
+    if len(pointing) != 1:
+        return None
+    maker = pointing.pop()
+    told = [m for m in matches if m.shared and m.shared_with and m.get("hw.maker") == maker]
+    for a, b in combinations(told, 2):
+        if family(a.key) != family(b.key) and not set(a.shared_with) & set(b.shared_with):
+            return maker
+    return None
 
 
 def strength(traits: Iterable[Trait]) -> str:

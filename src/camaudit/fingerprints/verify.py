@@ -21,7 +21,7 @@ from pathlib import Path
 from camaudit.fingerprints.matcher import apply
 from camaudit.fingerprints.schema import Rule, load_rules
 from camaudit.rulefiles.fields import Fields, id_problems
-from camaudit.rulefiles.vocab import BRANDS, DEVICE_TYPES, FIELDS, KEYS, MAKERS, vocab
+from camaudit.rulefiles.vocab import BRANDS, DEVICE_TYPES, FIELDS, KEYS, MAKERS, SHARERS, vocab
 from camaudit.rulefiles.where import rule_error
 from camaudit.yamlfile import load_yaml
 
@@ -73,6 +73,10 @@ def _check_vocab(rule: Rule, keys: set[str], fields: set[str], makers: set[str],
     brand = rule.set.get("hw.brand")
     if brand is not None and brand not in makers | brands:
         problems.append(f"{rule.where}: rule {rule.id}: brand '{brand}' not in vocab/brands.txt")
+    for sharer in rule.shared_with:
+        if sharer not in vocab(SHARERS):
+            problems.append(f"{rule.where}: rule {rule.id}: sharer '{sharer}' not in "
+                            "vocab/sharers.txt")
     dtype = rule.set.get("hw.device_type")
     if dtype is not None and dtype not in types:
         problems.append(f"{rule.where}: rule {rule.id}: device type '{dtype}' not in vocab")

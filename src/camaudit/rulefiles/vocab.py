@@ -1,9 +1,9 @@
 """The controlled vocabularies of ``rules/vocab/`` (recog's ``identifiers/``), read once.
 
-``makers.txt``, ``brands.txt`` and ``device_types.txt`` hold one name per line; ``keys.txt`` and
-``fields.txt`` one name per line followed by its description. Lines starting with ``#`` are
-comments. "Hikvision" and "HIKVISION" must never become two makers: every family checks its
-names here (fingerprint rules, attribution, policies, risks, lab profiles).
+``makers.txt``, ``brands.txt`` and ``device_types.txt`` hold one name per line; ``keys.txt``,
+``fields.txt`` and ``sharers.txt`` one name per line followed by its description. Lines starting
+with ``#`` are comments. "Hikvision" and "HIKVISION" must never become two makers: every family
+checks its names here (fingerprint rules, attribution, policies, risks, lab profiles).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from camaudit.rulefiles.fields import Fields
 
 MAKERS, BRANDS, DEVICE_TYPES = "makers.txt", "brands.txt", "device_types.txt"
-KEYS, FIELDS = "keys.txt", "fields.txt"
-_DESCRIBED = (KEYS, FIELDS)  # first word is the name, the rest describes it
+KEYS, FIELDS, SHARERS = "keys.txt", "fields.txt", "sharers.txt"
+_DESCRIBED = (KEYS, FIELDS, SHARERS)  # first word is the name, the rest describes it
 
 
 def vocab_dir() -> Path:

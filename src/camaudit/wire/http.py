@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from camaudit.model import Observation
 from camaudit.wire import bodyfmt, isapi
+from camaudit.wire.mac import normalize_mac, oui_org
 
 HEAD_LIMIT = 64 * 1024
 BODY_LIMIT = 256 * 1024
@@ -263,9 +264,16 @@ def body_observations(body: bytes, source: str) -> list[Observation]:
 
 def www_authenticate_observations(value: str, source: str, prefix: str = "http"
                                   ) -> list[Observation]:
-    """``<prefix>.www_authenticate`` plus one ``<prefix>.realm`` per realm in the value."""
+    """``<prefix>.www_authenticate`` plus one ``<prefix>.realm`` per realm in the value. A realm
+    that is a MAC address (Uniview, Hikvision and EZVIZ firmware use the device's own) also
+    gives the organisation its OUI is registered to (``mac.org``, one observation family with
+    the device's MAC, so the two never count twice)."""
     obs = [Observation(f"{prefix}.www_authenticate", value, source)]
-    obs.extend(Observation(f"{prefix}.realm", r, source) for r in realms(value))
+    for r in realms(value):
+        obs.append(Observation(f"{prefix}.realm", r, source))
+        org = oui_org(r) if normalize_mac(r) is not None else None
+        if org:
+            obs.append(Observation("mac.org", org, f"{source} realm"))
     return obs
 
 

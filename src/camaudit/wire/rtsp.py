@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from camaudit.model import Observation
-from camaudit.wire.http import content_length, parse_head, www_authenticate_observations
+from camaudit.wire.http import HEAD_LIMIT, content_length, parse_head, www_authenticate_observations
 
 USER_AGENT = "camaudit/0.1"
 BODY_LIMIT = 64 * 1024
@@ -59,7 +59,10 @@ def response_complete(buf: bytes) -> bool:
 
 def parse_response(data: bytes, *, lenient: bool = False) -> RtspResponse:
     """Parse a raw reply. ``lenient`` (pasted text): without Content-Length, a body that
-    starts like SDP (``v=``) is read anyway."""
+    starts like SDP (``v=``) is read anyway, and so is SDP pasted with the blank line between
+    headers and body lost (a ``v=0`` line among the headers starts the body)."""
+    if lenient:
+        data = _sdp_after_headers(data)
     head = parse_head(data)
     if not head.valid:
         return RtspResponse(0, "", (), (), b"", False, head.problem)
@@ -74,6 +77,18 @@ def parse_response(data: bytes, *, lenient: bool = False) -> RtspResponse:
         body = head.rest.lstrip()[:BODY_LIMIT]
     return RtspResponse(int(m.group(2)), (m.group(3) or "").strip(), trimmed, raw, body, True,
                         "", m.group(1))
+
+
+_SDP_START = re.compile(rb"\r?\nv=0\r?\n")
+
+
+def _sdp_after_headers(data: bytes) -> bytes:
+    """``data`` with a blank line put back before an SDP ``v=0`` line that follows headers
+    directly (blogs and logs often drop it)."""
+    m = _SDP_START.search(data, 0, HEAD_LIMIT)
+    if m is None or re.search(rb"\r?\n\r?\n", data[: m.start() + 2]) is not None:
+        return data
+    return data[: m.start()] + b"\n\n" + data[m.start():].lstrip(b"\r\n")
 
 
 def observations(resp: RtspResponse, source: str) -> list[Observation]:
