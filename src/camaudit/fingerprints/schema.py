@@ -169,10 +169,17 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def load_rules(directory: Path | None = None) -> list[Rule]:
-    """Every rule of every rule file in ``directory`` (default: the shipped rules)."""
+    """Every rule of every rule file in ``directory`` (default: the shipped rules, followed by
+    the rules generated from the vocabulary for devices that name their maker,
+    ``fingerprints.selfnamed``)."""
+    shipped = directory is None
     directory = directory or rules_dir()
     rules: list[Rule] = []
     for path in rule_files(directory):
         name = path.name if path.parent == directory else f"{path.parent.name}/{path.name}"
         rules.extend(parse_rule_file(path.read_text(encoding="utf-8"), name))
+    if shipped:
+        from camaudit.fingerprints.selfnamed import generated_rules
+
+        rules.extend(generated_rules(rules))
     return rules
