@@ -53,3 +53,21 @@ def test_covered_makers_keep_their_hand_written_rules_only() -> None:
     # the hand-written rule comes first and wins
     assert named("HIKVISION")[2] == ["hikvision-onvif-manufacturer"]
     assert named("Bosch")[2][0] != "onvif-manufacturer-is-bosch"
+
+
+def scoped(scope: str) -> tuple[str | None, str | None]:
+    ident = identity_of(default_matcher().match_all([Observation("wsd.scope", scope, "s")]))
+    return ident.maker, ident.brand
+
+
+def test_discovery_name_and_manufacturer_scopes_name_the_maker_too() -> None:
+    assert scoped("onvif://www.onvif.org/name/AXIS M3045-V") == ("Axis", "Axis")
+    assert scoped("onvif://www.onvif.org/manufacturer/Milesight Technology") \
+        == ("Milesight", "Milesight")
+    assert scoped("onvif://www.onvif.org/manufacturer/FLIR Systems") == (None, "FLIR")
+    assert scoped("onvif://www.onvif.org/location/AXIS") == (None, None)
+    assert scoped("onvif://www.onvif.org/name/Axisbank") == (None, None)
+    # a scope counts less than the device's own Manufacturer field
+    scope = next(r for r in load_rules() if r.id == "wsd-scope-name-is-axis")
+    field = next(r for r in load_rules() if r.id == "onvif-manufacturer-is-axis")
+    assert scope.confidence < field.confidence
