@@ -79,16 +79,17 @@ HELDOUT = CORPUS / "heldout"
 
 
 def test_heldout_replies_hold_the_safety_floors() -> None:
-    """tests/corpus/heldout: 72 replies collected from sources new to the corpus without running
-    camaudit on them. Before any rule was changed for them camaudit named 16/21 Hikvision, Dahua
-    and Xiongmai replies and 5/51 of other makers, with no false covered claim and no wrong
-    maker (docs/benchmarks.md); those two must stay at zero."""
+    """tests/corpus/heldout: replies collected in two rounds from sources new to the corpus
+    without running camaudit on them. Measured before any rule was changed for them, with no
+    false covered claim and no wrong maker either time (docs/benchmarks.md): round 1 named
+    16/21 Hikvision, Dahua and Xiongmai replies and 5/51 of other makers, round 2 (after round
+    1's rules) 22/30 and 16/44. Those two zeros must stay; the rest are today's floors."""
     held = run(tuple(load_corpus(HELDOUT)))
-    assert len(held.outcomes) >= 70
+    assert len(held.outcomes) >= 140
     assert [o.entry.id for o in held.false_covered] == []
     assert held.problems() == []
-    assert held.recall(COVERED_MAKERS_OF_INTEREST)[0] >= 17, render(held)
-    assert held.others_named()[0] >= 20, render(held)
+    assert held.recall(COVERED_MAKERS_OF_INTEREST)[0] >= 44, render(held)
+    assert held.others_named()[0] >= 47, render(held)
 
 
 def test_render_lists_every_maker_and_band() -> None:
