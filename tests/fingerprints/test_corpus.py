@@ -89,7 +89,7 @@ def test_heldout_replies_hold_the_safety_floors() -> None:
     assert [o.entry.id for o in held.false_covered] == []
     assert held.problems() == []
     assert held.recall(COVERED_MAKERS_OF_INTEREST)[0] >= 44, render(held)
-    assert held.others_named()[0] >= 47, render(held)
+    assert held.others_named()[0] >= 50, render(held)
 
 
 def test_render_lists_every_maker_and_band() -> None:
