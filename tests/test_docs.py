@@ -50,44 +50,40 @@ def test_readme_starts_with_the_two_setup_commands_and_links_existing_docs() -> 
     assert "make test" in ci
 
 
-def test_extending_walkthroughs_run_and_print_what_they_promise() -> None:
-    """docs/extending.md: a fingerprint rule, a protocol and a policy, each end to end."""
+def _snippet_runs(page: str) -> list[tuple[list[str], list[str]]]:
+    """Run every ```python block of ``docs/<page>`` as is; per block, what it printed and what
+    the comments after its print() calls promise."""
     import os
     import subprocess
     import sys
 
-    text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
-    assert len(blocks) == 3
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    for block in blocks:
+    runs = []
+    for block in re.findall(r"```python\n(.*?)```", text, re.DOTALL):
         done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
                               cwd=ROOT, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
         promised = [line.split("# ", 1)[1].strip() for line in block.splitlines()
                     if line.lstrip().startswith("print(") and "# " in line]
-        printed = [line.strip() for line in done.stdout.splitlines()]
+        runs.append(([line.strip() for line in done.stdout.splitlines()], promised))
+    return runs
+
+
+def test_extending_walkthroughs_run_and_print_what_they_promise() -> None:
+    """docs/extending.md: a fingerprint rule, a protocol and a policy, each end to end."""
+    runs = _snippet_runs("extending.md")
+    assert len(runs) == 3
+    for printed, promised in runs:
         assert printed == promised, (printed, promised)
 
 
 def test_fingerprint_format_snippets_run_and_print_what_they_promise() -> None:
     """docs/fingerprints.md says every snippet runs as is; each print's comment is in what it
     prints ("..." stands for any text)."""
-    import os
-    import subprocess
-    import sys
-
-    text = (ROOT / "docs" / "fingerprints.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
-    assert len(blocks) >= 8
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    for block in blocks:
-        done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
-                              cwd=ROOT, env=env, timeout=120)
-        assert done.returncode == 0, done.stderr
-        promised = [line.split("# ", 1)[1].strip() for line in block.splitlines()
-                    if line.lstrip().startswith("print(") and "# " in line]
-        printed = [line.strip() for line in done.stdout.splitlines()]
+    runs = _snippet_runs("fingerprints.md")
+    assert len(runs) >= 8
+    for printed, promised in runs:
         assert len(printed) >= len(promised), (printed, promised)
         for got, want in zip(printed, promised, strict=False):
             pattern = ".*".join(re.escape(part) for part in want.split("..."))
