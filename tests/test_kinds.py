@@ -224,3 +224,17 @@ def test_open_ports_reads_an_nmap_port_table() -> None:
     table = b"PORT      STATE  SERVICE\n80/tcp    open   http\n23/tcp    closed telnet\n" \
             b"34567/tcp open   dhanalakshmi\n"
     assert _pairs("open-ports", table) == {("ports.open", "80/tcp,34567/tcp")}
+
+
+def test_a_multipart_part_pasted_with_its_headers_is_read_as_its_body() -> None:
+    """An ISAPI alertStream part (node-red-contrib-hikvision-ultimate#4) keeps its boundary and
+    part headers; the XML after them is the body."""
+    part = (b"--boundary\r\nContent-Type: application/xml; charset=\"UTF-8\"\r\n"
+            b"Content-Length: 847\r\n\r\n"
+            b"<EventNotificationAlert version=\"2.0\" "
+            b"xmlns=\"http://www.hikvision.com/ver20/XMLSchema\">\r\n<eventType>videoloss")
+    keys = {o.key: o.value for o in KINDS["http-body"](part)}
+    assert keys["isapi.root"] == "EventNotificationAlert"
+    assert keys["isapi.namespace"] == "http://www.hikvision.com/ver20/XMLSchema"
+    # a body that merely starts with dashes is left as it is
+    assert KINDS["http-body"](b"--- not a part\r\n<p>x</p>")[0].value.startswith("--- not")

@@ -107,9 +107,17 @@ def http_title(data: bytes) -> list[Observation]:
     return [Observation("http.title", title, _src("http-title"))] if title else []
 
 
+# A part of a multipart reply (an ISAPI alertStream) pasted with its boundary and part headers.
+_MIME_PART = re.compile(rb"\A--[^\r\n]{1,200}\r?\n(?:[A-Za-z][\w-]{0,60}:[^\r\n]{0,300}\r?\n){1,10}"
+                        rb"\r?\n")
+
+
 def http_body(data: bytes) -> list[Observation]:
-    """Only trailing whitespace is removed: a leading BOM or blank line is firmware evidence."""
+    """Only trailing whitespace is removed: a leading BOM or blank line is firmware evidence. A
+    multipart part's boundary and headers are not the body and go."""
     body = data.rstrip()
+    if (part := _MIME_PART.match(body)) is not None:
+        body = body[part.end():]
     return http.body_observations(body, _src("http-body")) if body.strip() else []
 
 

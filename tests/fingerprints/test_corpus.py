@@ -79,17 +79,18 @@ HELDOUT = CORPUS / "heldout"
 
 
 def test_heldout_replies_hold_the_safety_floors() -> None:
-    """tests/corpus/heldout: replies collected in two rounds from sources new to the corpus
-    without running camaudit on them. Measured before any rule was changed for them, with no
-    false covered claim and no wrong maker either time (docs/benchmarks.md): round 1 named
-    16/21 Hikvision, Dahua and Xiongmai replies and 5/51 of other makers, round 2 (after round
-    1's rules) 22/30 and 16/44. Those two zeros must stay; the rest are today's floors."""
+    """tests/corpus/heldout: replies collected in three rounds, new to the corpus, without
+    running camaudit on them. Measured before any rule was changed for them, with no false
+    covered claim and no wrong maker each time (docs/benchmarks.md): Hikvision, Dahua and
+    Xiongmai replies named 16/21, 22/30 and 13/22, other makers' 5/51, 16/44 and 5/16, each round
+    on the rules the rounds before it had led to. Those two zeros must stay; the rest are
+    today's floors."""
     held = run(tuple(load_corpus(HELDOUT)))
-    assert len(held.outcomes) >= 140
+    assert len(held.outcomes) >= 180
     assert [o.entry.id for o in held.false_covered] == []
     assert held.problems() == []
-    assert held.recall(COVERED_MAKERS_OF_INTEREST)[0] >= 44, render(held)
-    assert held.others_named()[0] >= 50, render(held)
+    assert held.recall(COVERED_MAKERS_OF_INTEREST)[0] >= 60, render(held)
+    assert held.others_named()[0] >= 58, render(held)
 
 
 def test_render_lists_every_maker_and_band() -> None:

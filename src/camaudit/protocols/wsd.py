@@ -7,6 +7,7 @@ ProbeMatch of cogini/onvif's test data (§3.2) and may announce itself with a He
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -14,7 +15,7 @@ from xml.sax.saxutils import escape
 from camaudit.model import Observation
 from camaudit.protocols.base import MAX_DATAGRAM, LabDevice, Protocol
 from camaudit.wire import wsd
-from camaudit.wire.xmldoc import find_all, find_text, parse_xml, pasted_xml
+from camaudit.wire.xmldoc import MAX_XML, find_all, find_text, parse_xml, pasted_xml
 
 WSD_NS = ('xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
           'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
@@ -71,8 +72,27 @@ def decode(data: bytes, source: str) -> list[Observation]:
     return wsd.observations(wsd.parse(data), source)
 
 
+# A pasted fragment (the Body of a ProbeMatch without its Envelope, prefixes unbound) is not
+# XML a parser accepts; its elements are still read, bounded.
+_FRAGMENT = re.compile(rb"<(?:[\w.-]{1,40}:)?(Scopes|Types|XAddrs|Address)(?:\s[^<>]{0,200})?>"
+                       rb"([^<]{1,65536})</", re.IGNORECASE)
+_FRAGMENT_KEYS = {"types": "wsd.types", "xaddrs": "wsd.xaddrs", "address": "wsd.endpoint"}
+
+
 def identify(data: bytes) -> list[Observation]:
-    return decode(pasted_xml(data), "identify:wsd")
+    """A WS-Discovery message, or a fragment of one whose namespace prefixes are not bound."""
+    obs = decode(pasted_xml(data), "identify:wsd")
+    if obs:
+        return obs
+    out: list[Observation] = []
+    for raw_name, raw_value in _FRAGMENT.findall(data[:MAX_XML])[:64]:
+        name = raw_name.decode("ascii").lower()
+        value = raw_value.decode("utf-8", "replace").strip()
+        if name == "scopes":
+            out.extend(wsd.scope_observations(wsd.parse_scopes(value), "identify:wsd"))
+        elif value:
+            out.append(Observation(_FRAGMENT_KEYS[name], value[:1024], "identify:wsd"))
+    return out
 
 
 def endpoint(device: LabDevice) -> str:
