@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.lab.profiletext import profile_head
 
 from camaudit.errors import RuleError
 from camaudit.lab.profiles import load_profiles, parse_profile
@@ -13,16 +14,7 @@ REQUIRED = {"hikvision-ipc", "hikvision-nvr", "hikvision-oem", "dahua-ipc", "dah
             "dahua-oem", "xiongmai-dvr", "axis", "hanwha", "bosch", "web-server",
             "home-router", "slow", "oversized", "malformed", "xml-bomb"}
 
-MINIMAL = """\
-id: {name}
-description: test
-maker: null
-brand: null
-device_type: null
-sources: [test]
-mac_prefix: "02:00:00"
-serial: "####"
-services:
+MINIMAL = profile_head("{name}") + """\
   - kind: http
     port: 80
     default:

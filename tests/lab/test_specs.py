@@ -5,21 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.lab.profiletext import profile_head
 
 from camaudit.errors import RuleError
 from camaudit.lab import LAB_PASSWORD, LAB_USER
 from camaudit.lab.profiles import load_profiles, parse_profile
 
-BASE = """\
-id: NAME
-description: test
-maker: null
-brand: null
-device_type: null
-sources: [test]
-mac_prefix: "02:00:00"
-serial: "####"
-services:
+BASE = profile_head("NAME") + """\
   - kind: http
     port: 80
     default: {status: 200, body: "{channels}"}

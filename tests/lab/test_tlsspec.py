@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.lab.profiletext import profile_head
 
 from camaudit.errors import RuleError
 from camaudit.lab.profiles import load_profiles, parse_profile
 
-HTTPS = """\
-id: t
-description: test
-maker: null
-brand: null
-device_type: null
-sources: [test]
-mac_prefix: "02:00:00"
-serial: "####"
-services:
+HTTPS = profile_head("t") + """\
   - {kind: http, port: 80, default: {status: 404}}
   - kind: https
     port: 443
