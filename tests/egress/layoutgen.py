@@ -10,13 +10,14 @@ import json
 from pathlib import Path
 
 import duckdb
-from tests.egress.pcapgen import T0, pcap_bytes
+from tests.egress.pcapgen import AXIS, DAHUA, EZVIZ, HIK, T0, XM, pcap_bytes
 from tests.egress.pcapgen import cameras as camera_trace
 from tests.egress.zeekgen import conn_rows, write_conn_json, write_conn_tsv, write_dns_ssl
 
 from camaudit.egress.analysis import Result
 from camaudit.egress.layout import write_layout
 from camaudit.egress.render import render_json
+from camaudit.model import Device
 
 NFDUMP = ("ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt\n"
           "2023-11-14 22:13:20,2023-11-14 22:13:25,5,192.168.1.30,162.62.52.164,43000,8666,"
@@ -31,6 +32,8 @@ DNS_HEAD = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#
             "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tanswers",
             "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tvector[string]"]
 V6_DEVICE, V6_REMOTE = "fd00::64", "2a03:2880:f12f:83:face:b00c:0:25de"
+# The inventory both engines are given: the cameras of the generated evidence.
+INVENTORY = [Device(ip=ip) for ip in (HIK, DAHUA, XM, EZVIZ, AXIS)]
 MANY = "8.8.4.4"  # the address that gets more names than a Capture keeps
 
 

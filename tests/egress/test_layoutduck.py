@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from tests.egress.layoutgen import (
+    INVENTORY,
     MANY,
     V6_REMOTE,
     as_json,
@@ -13,7 +14,6 @@ from tests.egress.layoutgen import (
     generated,
     hostile_layout,
 )
-from tests.egress.pcapgen import AXIS, DAHUA, EZVIZ, HIK, XM
 
 from camaudit.egress.analysis import analyse
 from camaudit.egress.flows import MAX_NAMES, Capture
@@ -22,9 +22,6 @@ from camaudit.egress.layout import parts, write_layout
 from camaudit.egress.layoutduck import read_layout
 from camaudit.egress.load import load
 from camaudit.errors import UsageError
-from camaudit.model import Device
-
-INVENTORY = [Device(ip=ip) for ip in (HIK, DAHUA, XM, EZVIZ, AXIS)]
 
 
 @pytest.mark.parametrize("evidence", [cameras, generated])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.egress.layoutgen import (
+    INVENTORY,
     V6_REMOTE,
     as_json,
     cameras,
@@ -30,7 +31,6 @@ from camaudit.egress.load import load
 from camaudit.errors import UsageError
 from camaudit.model import Device
 
-INVENTORY = [Device(ip=ip) for ip in (HIK, DAHUA, XM, EZVIZ, AXIS)]
 HAVE_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
 needs_spark = pytest.mark.skipif(not HAVE_SPARK, reason="pyspark or java is not installed")
 
